@@ -1,0 +1,29 @@
+// The command tree. Each command parses its flags and calls into the packages; no domain logic here.
+
+import { Command, CommanderError } from 'commander';
+import { describeError, EXIT_ERROR } from './exit.js';
+import { VERSION } from './version.js';
+
+export function buildProgram(): Command {
+  const program = new Command('palisade')
+    .description('Palisade: cloud workload protection — scan, harden, detect, enforce')
+    .version(VERSION, '-v, --version', 'print the version and exit')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  return program;
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit through here with code 0; usage errors were already printed.
+      return err.exitCode === 0 ? 0 : EXIT_ERROR;
+    }
+    process.stderr.write(`palisade: ${describeError(err)}\n`);
+    return EXIT_ERROR;
+  }
+}

@@ -1,0 +1,48 @@
+// The analyzer contract: an analyzer names the files it wants and turns one file into facts
+// (OS identity, packages). It never prints, never decides exit codes, never knows about formats.
+
+import type { OsInfo, Package, ResultClass } from '@palisade/core';
+
+export type AnalyzerCategory = 'os' | 'pkg' | 'lang' | 'config' | 'secret';
+
+export interface FileInfo {
+  /** Size in bytes. */
+  size: number;
+  /** st_mode: file type and permission bits (0o100755 for an executable regular file). */
+  mode: number;
+}
+
+export interface AnalyzerInput extends FileInfo {
+  /** Path relative to the artifact root, '/'-separated, no leading '/', never containing '..'. */
+  path: string;
+  content: Buffer;
+}
+
+/** The packages one file declares: a lockfile, a package database, a binary. */
+export interface PackageSet {
+  class: Extract<ResultClass, 'os-pkgs' | 'lang-pkgs'>;
+  /** Analyzer type as reports show it: "dpkg", "apk", "rpm", "npm", "yarn", "pip", "gobinary" … */
+  type: string;
+  /** The file the packages were read from (relative to the artifact root). */
+  filePath: string;
+  packages: Package[];
+}
+
+export interface AnalysisResult {
+  os?: OsInfo;
+  packageSets?: PackageSet[];
+}
+
+export interface AnalyzerContext {
+  /** A non-fatal problem worth telling the user (corrupt lockfile …); the scan goes on. */
+  warn(message: string): void;
+}
+
+export interface Analyzer {
+  /** Unique name, kebab-case: "dpkg-status", "npm-lock", "go-binary". */
+  readonly name: string;
+  readonly category: AnalyzerCategory;
+  /** Called for every regular file; must be cheap (look at the path and size only). */
+  required(path: string, info: FileInfo): boolean;
+  analyze(input: AnalyzerInput, ctx: AnalyzerContext): Promise<AnalysisResult | undefined>;
+}

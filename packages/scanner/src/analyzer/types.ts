@@ -1,7 +1,7 @@
 // The analyzer contract: an analyzer names the files it wants and turns one file into facts
 // (OS identity, packages). It never prints, never decides exit codes, never knows about formats.
 
-import type { OsInfo, Package, ResultClass } from '@palisade/core';
+import type { ArtifactInfo, OsInfo, Package, ResultClass } from '@palisade/core';
 
 export type AnalyzerCategory = 'os' | 'pkg' | 'lang' | 'config' | 'secret';
 
@@ -45,4 +45,13 @@ export interface Analyzer {
   /** Called for every regular file; must be cheap (look at the path and size only). */
   required(path: string, info: FileInfo): boolean;
   analyze(input: AnalyzerInput, ctx: AnalyzerContext): Promise<AnalysisResult | undefined>;
+}
+
+/** What analyzing one artifact yields, before vulnerability detection: the input of every detector. */
+export interface ArtifactAnalysis {
+  artifact: ArtifactInfo;
+  /** Package sets after layers are applied (whiteouts honoured); each package carries its layer. */
+  packageSets: PackageSet[];
+  /** Non-fatal problems met while reading (unreadable file, corrupt lockfile …). */
+  warnings: string[];
 }

@@ -10,6 +10,11 @@ DEBIAN_PACKAGES=(
   skopeo       # OCI layout / OCI archive fixtures
   debootstrap  # a real Debian root filesystem for scans and benchmarks
   zip unzip    # function package fixtures
+  zstd         # zstd-compressed layer fixtures
+  git          # repository scans (HEAD commit)
+  db5.3-util   # real Berkeley DB rpmdb fixtures (db5.3_load)
+  golang-go    # Go binaries for build-info fixtures and the sample image
+  time         # GNU time: peak memory in bench/
 )
 
 missing=()

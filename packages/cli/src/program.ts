@@ -1,6 +1,8 @@
 // The command tree. Each command parses its flags and calls into the packages; no domain logic here.
 
 import { Command, CommanderError } from 'commander';
+import { dbCommand } from './commands/db.js';
+import { scanCommand } from './commands/scan.js';
 import { describeError, EXIT_ERROR } from './exit.js';
 import { VERSION } from './version.js';
 
@@ -10,6 +12,10 @@ export function buildProgram(): Command {
     .version(VERSION, '-v, --version', 'print the version and exit')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  program.addCommand(scanCommand());
+  program.addCommand(dbCommand());
+  // Subcommands inherit exitOverride so that usage errors come back here as exit code 2.
+  for (const c of allCommands(program)) c.exitOverride();
   return program;
 }
 
@@ -26,4 +32,8 @@ export async function runCli(argv: string[]): Promise<number> {
     process.stderr.write(`palisade: ${describeError(err)}\n`);
     return EXIT_ERROR;
   }
+}
+
+function allCommands(cmd: Command): Command[] {
+  return cmd.commands.flatMap((c) => [c, ...allCommands(c)]);
 }

@@ -16,6 +16,7 @@ export type Ecosystem =
   | 'openSUSE'
   | 'SUSE'
   | 'Amazon Linux'
+  | 'Photon OS'
   | 'npm'
   | 'PyPI'
   | 'Go'

@@ -36,6 +36,8 @@ export interface ArtifactInfo {
   image?: ImageMetadata;
   /** For functions: runtime, handler, provider from the package's config. */
   function?: { provider?: string; runtime?: string; handler?: string; name?: string };
+  /** For source repositories: the revision checked out when scanned (read from .git). */
+  repository?: { commit?: string; branch?: string };
 }
 
 export interface ScanResult {

@@ -54,4 +54,20 @@ export interface ArtifactAnalysis {
   packageSets: PackageSet[];
   /** Non-fatal problems met while reading (unreadable file, corrupt lockfile …). */
   warnings: string[];
+  /** Function artifacts: the parsed configuration, environment included, for misconfiguration and secret checks. */
+  functionConfig?: FunctionConfig;
+}
+
+/** A serverless function's configuration, from the provider's CLI output or the package's own files. */
+export interface FunctionConfig {
+  provider: 'aws' | 'azure' | 'gcp';
+  name?: string;
+  runtime?: string;
+  handler?: string;
+  /** Environment variables / app settings, as configured (values may be secrets). */
+  environment: Record<string, string>;
+  /** Where the configuration was read from (a file path, or "PACKAGE.zip!host.json"). */
+  source: string;
+  /** The configuration document(s) as parsed, for rules that need more than the fields above. */
+  raw: unknown;
 }

@@ -1,0 +1,211 @@
+#!/usr/bin/env node
+// bench/runtime-sensor: the eBPF sensor alone, through the TypeScript decoder. (a) exec storm with
+// and without the sensor, (b) openat storm at a fixed rate and flat out, (c) sensor RSS. Prints
+// figures; asserts nothing.
+//   node bench/runtime-sensor.mjs   (as root, after `npx tsc -b packages/sensor`; builds the sensor)
+// Env: EXECS (20000), STORM_RATE (250000), STORM_EVENTS (2000000), RUNS (2).
+
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const workDir = path.join(repoRoot, 'bench', '.work', 'runtime-sensor');
+const EXECS = Number(process.env.EXECS ?? 20000);
+const STORM_RATE = Number(process.env.STORM_RATE ?? 250000);
+const STORM_EVENTS = Number(process.env.STORM_EVENTS ?? 2000000);
+const RUNS = Number(process.env.RUNS ?? 2);
+
+// A load generator in C so that the generator, not Node, sets the pace.
+const STORM_C = `
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + t.tv_nsec / 1e9; }
+int main(int argc, char **argv) {
+  long n = atol(argv[2]);
+  if (strcmp(argv[1], "open") == 0) {
+    /* open MODE: n openat+close pairs of a small file, paced at argv[4] opens/s (0 = flat out). */
+    double rate = atof(argv[4]), t0 = now();
+    for (long i = 0; i < n; i++) {
+      int fd = open(argv[3], O_RDONLY);
+      if (fd >= 0) close(fd);
+      if (rate > 0 && (i & 255) == 0) {
+        double ahead = t0 + i / rate - now();
+        if (ahead > 0) { struct timespec s = { 0, (long)(ahead * 1e9) }; nanosleep(&s, 0); }
+      }
+    }
+    printf("%.6f\\n", now() - t0);
+    return 0;
+  }
+  /* exec MODE: n fork+exec of /bin/true spread over argv[3] workers. */
+  int workers = atoi(argv[3]);
+  double t0 = now();
+  for (int w = 0; w < workers; w++) {
+    if (fork() == 0) {
+      for (long i = w; i < n; i += workers) {
+        pid_t p = fork();
+        if (p == 0) { execl("/bin/true", "true", (char *)0); _exit(127); }
+        waitpid(p, 0, 0);
+      }
+      _exit(0);
+    }
+  }
+  while (wait(0) > 0) {}
+  printf("%.6f\\n", now() - t0);
+  return 0;
+}
+`;
+
+function buildTools() {
+  mkdirSync(workDir, { recursive: true });
+  execFileSync('make', ['-s', '-C', path.join(repoRoot, 'packages/sensor/native')], { stdio: 'inherit' });
+  const src = path.join(workDir, 'storm.c');
+  writeFileSync(src, STORM_C);
+  const bin = path.join(workDir, 'palisade-storm');
+  execFileSync('cc', ['-O2', '-o', bin, src]);
+  const small = path.join(workDir, 'small-file');
+  writeFileSync(small, 'x');
+  return { storm: bin, small };
+}
+
+/** Runs the generator; resolves with its pid and the seconds it reports. */
+function runStorm(bin, args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) reject(new Error(`${bin} ${args.join(' ')} exited ${code}`));
+      else resolve({ pid: child.pid, seconds: Number(out.trim()) });
+    });
+  });
+}
+
+function rssMb(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+}
+
+async function withSensor(startSensor, fn, stormFile = '') {
+  const counts = { exec: 0, open: 0, all: 0 };
+  let stormPid = -1;
+  const sensor = startSensor({
+    ignoreComms: ['node'], // the bench's own Node process would otherwise feed back into the stream
+    onEvent: (ev) => {
+      counts.all++;
+      if (ev.type === 'execve' && ev.proc.comm === 'true') counts.exec++;
+      else if (ev.type === 'openat' && ev.proc.pid === stormPid && ev.fd?.name === stormFile) counts.open++;
+    },
+  });
+  await sensor.ready;
+  let peakSensorRss = 0;
+  const rssTimer = setInterval(() => {
+    const pid = sensor.pid();
+    if (pid) peakSensorRss = Math.max(peakSensorRss, rssMb(pid));
+  }, 200);
+  try {
+    const before = await sensor.requestStats();
+    const result = await fn((pid) => {
+      stormPid = pid;
+    });
+    const after = await sensor.requestStats();
+    // Drain: events are delivered in order, so the stats record answering our request comes after
+    // every record the kernel had queued before it.
+    return {
+      ...result,
+      counts: { ...counts },
+      drops: after.kernelDrops - before.kernelDrops,
+      kernelEvents: after.kernelEvents - before.kernelEvents,
+      peakSensorRss,
+      decoderRss: process.memoryUsage().rss / 1024 / 1024,
+    };
+  } finally {
+    clearInterval(rssTimer);
+    await sensor.stop();
+  }
+}
+
+const pct = (a, b) => `${(((a - b) / b) * 100).toFixed(1)}%`;
+const fmt = (n) => Math.round(n).toLocaleString('en-US');
+
+async function main() {
+  if (process.getuid?.() !== 0) throw new Error('run as root: the sensor loads BPF programs');
+  const { startSensor } = await import(path.join(repoRoot, 'packages/sensor/dist/index.js')).catch(() => {
+    throw new Error('build the TypeScript side first: npx tsc -b packages/sensor');
+  });
+  const { storm, small } = buildTools();
+
+  // (a) exec storm
+  const best = (xs) => Math.min(...xs);
+  const bare = [];
+  const sensed = [];
+  let execInfo;
+  for (let r = 0; r < RUNS; r++) {
+    bare.push((await runStorm(storm, ['exec', String(EXECS), '2'])).seconds);
+    const w = await withSensor(startSensor, async () => runStorm(storm, ['exec', String(EXECS), '2']));
+    sensed.push(w.seconds);
+    execInfo = w;
+  }
+  console.log(`(a) exec storm: ${fmt(EXECS)} processes on 2 workers`);
+  console.log(`    without sensor  ${best(bare).toFixed(2)} s  (${fmt(EXECS / best(bare))} exec/s)`);
+  console.log(`    with sensor     ${best(sensed).toFixed(2)} s  (${fmt(EXECS / best(sensed))} exec/s)`);
+  console.log(`    overhead        ${pct(best(sensed), best(bare))}`);
+  console.log(
+    `    exec events delivered ${fmt(execInfo.counts.exec)} of ${fmt(EXECS)}, kernel drops ${execInfo.drops}`,
+  );
+
+  // (b) openat storm through the decoder, paced and flat out
+  for (const rate of [STORM_RATE, 0]) {
+    const bareOpen = await runStorm(storm, ['open', String(STORM_EVENTS), small, String(rate)]);
+    const r = await withSensor(
+      startSensor,
+      (setPid) => spawnStorm(storm, ['open', String(STORM_EVENTS), small, String(rate)], setPid),
+      small,
+    );
+    const label = rate ? `${fmt(rate)} opens/s paced` : 'flat out';
+    console.log(`(b) openat storm, ${fmt(STORM_EVENTS)} opens, ${label}`);
+    console.log(
+      `    generator alone ${bareOpen.seconds.toFixed(2)} s (${fmt(STORM_EVENTS / bareOpen.seconds)} opens/s)`,
+    );
+    console.log(`    with sensor     ${r.seconds.toFixed(2)} s (${fmt(STORM_EVENTS / r.seconds)} opens/s)`);
+    console.log(
+      `    delivered to TS ${fmt(r.counts.open)} of ${fmt(STORM_EVENTS)} = ${fmt(r.counts.open / r.seconds)} events/s; kernel drops ${fmt(r.drops)}`,
+    );
+    console.log(
+      `    sensor RSS peak ${r.peakSensorRss.toFixed(1)} MB, decoder process RSS ${r.decoderRss.toFixed(1)} MB`,
+    );
+  }
+  console.log(`(c) sensor RSS peak during the exec storm ${execInfo.peakSensorRss.toFixed(1)} MB`);
+}
+
+/** Like runStorm, but tells the caller the generator's pid before it starts opening. */
+function spawnStorm(bin, args, setPid) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    setPid(child.pid);
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) reject(new Error(`${bin} exited ${code}`));
+      else resolve({ pid: child.pid, seconds: Number(out.trim()) });
+    });
+  });
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,3 @@
+module example.com/palisade-sample
+
+go 1.19

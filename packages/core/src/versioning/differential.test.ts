@@ -1,0 +1,87 @@
+// Differential tests against the real tools: our Debian order against dpkg --compare-versions and
+// our RPM order against rpm's own rpm.vercmp, hundreds of generated pairs per process spawn.
+
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { debianVersion, rpmVersion } from './__fixtures__/version-arbitraries.js';
+import { compareDebian } from './debian.js';
+import { compareRpm } from './rpm.js';
+
+const work = mkdtempSync(path.join(tmpdir(), 'palisade-vercmp-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+// One bash process runs dpkg for every pair; dpkg only answers yes/no, so ask "lt" then "eq".
+const DPKG_BATCH = `while IFS=$'\\t' read -r a b; do
+  if dpkg --compare-versions "$a" lt "$b"; then echo -1
+  elif dpkg --compare-versions "$a" eq "$b"; then echo 0
+  else echo 1; fi
+done`;
+
+function dpkgOrder(pairs: ReadonlyArray<readonly [string, string]>): number[] {
+  const input = `${pairs.map(([a, b]) => `${a}\t${b}`).join('\n')}\n`;
+  const out = execFileSync('bash', ['-c', DPKG_BATCH], { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+  return out.trim().split('\n').map(Number);
+}
+
+// rpm's embedded Lua reads the pairs from a file, so no version text passes through macros.
+function rpmOrder(pairs: ReadonlyArray<readonly [string, string]>): number[] {
+  const file = path.join(work, 'pairs.txt');
+  writeFileSync(file, `${pairs.map(([a, b]) => `${a}\t${b}`).join('\n')}\n`);
+  const lua = `%{lua: for line in io.lines("${file}") do local a, b = line:match("^([^\\t]*)\\t(.*)$"); print(rpm.vercmp(a, b) .. "\\n") end}`;
+  const out = execFileSync('rpm', ['--eval', lua], { encoding: 'utf8' });
+  return out
+    .split('\n')
+    .filter((l) => l !== '')
+    .map(Number);
+}
+
+/** Pairs that differ late as well as early: half are a version and a close variant of it. */
+function pairsOf(version: fc.Arbitrary<string>, variants: readonly string[]): fc.Arbitrary<[string, string][]> {
+  const pair = fc.oneof(
+    fc.tuple(version, version),
+    version.chain((a) => fc.tuple(fc.constant(a), fc.constantFrom(...variants.map((s) => a + s), a))),
+    version.chain((a) => fc.tuple(fc.constantFrom(...variants.map((s) => a + s)), fc.constant(a))),
+  );
+  return fc.array(pair, { minLength: 200, maxLength: 200 });
+}
+
+function disagreements(
+  pairs: ReadonlyArray<readonly [string, string]>,
+  ours: (a: string, b: string) => number,
+  theirs: number[],
+): string[] {
+  expect(theirs).toHaveLength(pairs.length);
+  const out: string[] = [];
+  pairs.forEach(([a, b], i) => {
+    const mine = Math.sign(ours(a, b));
+    if (mine !== theirs[i]) out.push(`${a} vs ${b}: ours ${mine}, tool ${theirs[i]}`);
+  });
+  return out;
+}
+
+describe('Debian order against dpkg (needs the dpkg package)', () => {
+  it('agrees with dpkg --compare-versions on 600 generated pairs', () => {
+    fc.assert(
+      fc.property(pairsOf(debianVersion, ['~', '~rc1', '+b1', '.0', 'a', '1', '-1', '-0~1', '+deb12u1']), (pairs) => {
+        expect(disagreements(pairs, compareDebian, dpkgOrder(pairs))).toEqual([]);
+      }),
+      // No shrinking: each step would re-run the tool; the failure message lists every bad pair.
+      { numRuns: 3, endOnFailure: true },
+    );
+  }, 60_000);
+});
+
+describe('RPM order against rpm (needs the rpm package)', () => {
+  it('agrees with rpm.vercmp on 5000 generated pairs', () => {
+    fc.assert(
+      fc.property(pairsOf(rpmVersion, ['~', '~rc1', '^', '^git1', '.0', 'a', '1', '-1', '.el9', '_1']), (pairs) => {
+        expect(disagreements(pairs, compareRpm, rpmOrder(pairs))).toEqual([]);
+      }),
+      { numRuns: 25, endOnFailure: true },
+    );
+  }, 60_000);
+});

@@ -1,0 +1,93 @@
+// The scan pipeline: artifact → analyzers (layers applied) → OS package identity → detectors →
+// ScanReport. Filtering, formats and exit codes happen after this, in result/, report and the CLI.
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { type Finding, NotFoundError, type ScanReport, type ScanResult } from '@palisade/core';
+import { type ArtifactKind, analyzeArtifact, type ScanProgress } from './analyze-artifact.js';
+import { analyzersFor } from './analyzer/index.js';
+import { finalizeOsPackages } from './analyzer/pkg/index.js';
+import type { ArtifactAnalysis, PackageSet } from './analyzer/types.js';
+import { readSbom } from './artifact/sbom/index.js';
+import { detectVulnerabilities } from './detector/vuln/index.js';
+import { VulnDb } from './vulndb/index.js';
+import { vulnDbPath } from './vulndb-path.js';
+
+export type ScanTargetKind = ArtifactKind | 'sbom';
+
+export type ScannerName = 'vuln';
+
+export interface ScanOptions {
+  kind: ScanTargetKind;
+  target: string;
+  cacheDir: string;
+  scanners: readonly ScannerName[];
+  skipDirs?: string[];
+  skipFiles?: string[];
+  functionConfig?: string;
+  onProgress?: (p: ScanProgress) => void;
+}
+
+export async function scanArtifact(opts: ScanOptions): Promise<ScanReport> {
+  // Open the database first: a missing database should fail before minutes of image reading.
+  const db = opts.scanners.includes('vuln') ? openVulnDb(opts.cacheDir) : undefined;
+  try {
+    const analysis = await analyze(opts);
+    const os = analysis.artifact.os;
+    const results: ScanResult[] = analysis.packageSets.map((set) => {
+      const finalSet = set.class === 'os-pkgs' ? finalizeOsPackages(set, os) : set;
+      const findings: Finding[] = db ? detectVulnerabilities(db, os, finalSet) : [];
+      return {
+        target: resultTarget(finalSet, analysis),
+        class: finalSet.class,
+        type: finalSet.type,
+        packages: finalSet.packages,
+        findings,
+      };
+    });
+    return {
+      schemaVersion: 1,
+      createdAt: new Date().toISOString(),
+      artifact: analysis.artifact,
+      results,
+      warnings: analysis.warnings,
+    };
+  } finally {
+    db?.close();
+  }
+}
+
+function openVulnDb(cacheDir: string): VulnDb {
+  const file = vulnDbPath(cacheDir);
+  try {
+    return VulnDb.open(file, { readonly: true });
+  } catch {
+    throw new NotFoundError(
+      `no vulnerability database in ${path.dirname(file)}: run "palisade db update" (or "palisade db import PATH" offline), or scan with --scanners none to list packages only`,
+    );
+  }
+}
+
+async function analyze(opts: ScanOptions): Promise<ArtifactAnalysis> {
+  if (opts.kind === 'sbom') return readSbom(opts.target);
+  const tempDir = await mkdtemp(path.join(opts.cacheDir, 'tmp-'));
+  try {
+    return await analyzeArtifact(opts.kind, opts.target, {
+      analyzers: analyzersFor(opts.kind),
+      tempDir,
+      skipDirs: opts.skipDirs,
+      skipFiles: opts.skipFiles,
+      functionConfig: opts.functionConfig,
+      onProgress: opts.onProgress,
+    });
+  } finally {
+    await rm(tempDir, { recursive: true, force: true });
+  }
+}
+
+/** "debian 12.5 (dpkg)" for OS packages, the lockfile's path for language packages. */
+function resultTarget(set: PackageSet, analysis: ArtifactAnalysis): string {
+  const os = analysis.artifact.os;
+  if (set.class === 'os-pkgs' && os) return `${analysis.artifact.name} (${os.family} ${os.version})`;
+  return set.filePath;
+}

@@ -10,11 +10,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 echo "demo: building the sample image …" >&2
-(cd examples/sample-image/app && CGO_ENABLED=0 GOFLAGS=-mod=mod GOPROXY=off go build -trimpath -o "$work/server" .)
-tar -C examples/sample-image/rootfs -c . | podman import -q - localhost/palisade-sample-base:latest >/dev/null
-cp examples/sample-image/Containerfile "$work/"
-podman build -q --network none -t localhost/palisade-sample:latest "$work" >/dev/null
-podman save -q --format docker-archive -o "$work/sample-image.tar" localhost/palisade-sample:latest
+bash scripts/build-sample-image.sh "$work/sample-image.tar"
 
 # The database: OSV's bulk downloads, or on an offline machine the shared OSV data beside the repo.
 if ! palisade db status --format json 2>/dev/null | grep -q '"total": [1-9]'; then

@@ -107,7 +107,11 @@ export function dbCommand(): Command {
     const store = await openDb(flags.cacheDir);
     try {
       const status = store.status();
-      process.stdout.write(flags.format === 'json' ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
+      process.stdout.write(
+        flags.format === 'json'
+          ? `${JSON.stringify(status, null, 2)}\n`
+          : formatStatus(status, vulnDbPath(flags.cacheDir)),
+      );
     } finally {
       store.close();
     }
@@ -115,7 +119,25 @@ export function dbCommand(): Command {
   return db;
 }
 
-function formatStatus(status: ReturnType<VulnDb['status']>): string {
-  const lines = [`database: ${JSON.stringify(status)}`];
+function formatStatus(status: ReturnType<VulnDb['status']>, file: string): string {
+  const rows = Object.entries(status.ecosystems).sort(([a], [b]) => a.localeCompare(b));
+  const width = Math.max(9, ...rows.map(([e]) => e.length));
+  const age = status.updatedAt ? ` (${formatAge(Date.now() - Date.parse(status.updatedAt))} ago)` : '';
+  const lines = [
+    `database  ${file}`,
+    `updated   ${status.updatedAt ?? 'never'}${age}`,
+    `source    ${status.source ?? '-'}`,
+    '',
+    `${'ecosystem'.padEnd(width)}  records`,
+    ...rows.map(([e, n]) => `${e.padEnd(width)}  ${String(n).padStart(7)}`),
+    `${'total'.padEnd(width)}  ${String(status.total).padStart(7)}`,
+  ];
   return `${lines.join('\n')}\n`;
+}
+
+function formatAge(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.round(minutes / 60);
+  return hours < 48 ? `${hours} h` : `${Math.round(hours / 24)} days`;
 }

@@ -2,6 +2,7 @@
 
 import { Command, CommanderError } from 'commander';
 import { dbCommand } from './commands/db.js';
+import { rulesCommand } from './commands/rules.js';
 import { scanCommand } from './commands/scan.js';
 import { describeError, EXIT_ERROR } from './exit.js';
 import { VERSION } from './version.js';
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .exitOverride();
   program.addCommand(scanCommand());
   program.addCommand(dbCommand());
+  program.addCommand(rulesCommand());
   // Subcommands inherit exitOverride so that usage errors come back here as exit code 2.
   for (const c of allCommands(program)) c.exitOverride();
   return program;

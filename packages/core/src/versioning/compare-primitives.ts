@@ -17,6 +17,34 @@ export function compareDigits(a: string, b: string): number {
   return 0;
 }
 
+/**
+ * Orders the digit runs a[as..ae) and b[bs..be) numerically without slicing; an empty run reads
+ * as 0. The hot loops of dpkg and rpm ordering use this on every numeric segment.
+ */
+export function compareDigitRanges(a: string, as: number, ae: number, b: string, bs: number, be: number): number {
+  while (as < ae && a.charCodeAt(as) === 48) as++;
+  while (bs < be && b.charCodeAt(bs) === 48) bs++;
+  const la = ae - as;
+  const lb = be - bs;
+  if (la !== lb) return la < lb ? -1 : 1;
+  for (; as < ae; as++, bs++) {
+    const d = a.charCodeAt(as) - b.charCodeAt(bs);
+    if (d !== 0) return d < 0 ? -1 : 1;
+  }
+  return 0;
+}
+
+/** Code-unit order of a[as..ae) and b[bs..be) without slicing. */
+export function compareStringRanges(a: string, as: number, ae: number, b: string, bs: number, be: number): number {
+  for (; as < ae && bs < be; as++, bs++) {
+    const d = a.charCodeAt(as) - b.charCodeAt(bs);
+    if (d !== 0) return d < 0 ? -1 : 1;
+  }
+  const la = ae - as;
+  const lb = be - bs;
+  return la === lb ? 0 : la < lb ? -1 : 1;
+}
+
 /** Code-unit order, as C's strcmp and Go's strings.Compare give for ASCII. */
 export function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

@@ -1,5 +1,5 @@
-// Differential tests against the real tools: our Debian order against dpkg --compare-versions and
-// our RPM order against rpm's own rpm.vercmp, hundreds of generated pairs per process spawn.
+// Differential tests against the real tools: Debian against dpkg --compare-versions, RPM against
+// rpm's own rpm.vercmp, PyPI against Python's packaging; hundreds of pairs per process spawn.
 
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -7,9 +7,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { debianVersion, rpmVersion } from './__fixtures__/version-arbitraries.js';
-import { compareDebian } from './debian.js';
-import { compareRpm } from './rpm.js';
+import { debianVersion, pep440Version, rpmVersion } from './__fixtures__/version-arbitraries.js';
+import { debianScheme } from './debian.js';
+import { pep440Scheme } from './pep440.js';
+import { rpmScheme } from './rpm.js';
+import type { VersionScheme } from './types.js';
 
 const work = mkdtempSync(path.join(tmpdir(), 'palisade-vercmp-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -39,6 +41,32 @@ function rpmOrder(pairs: ReadonlyArray<readonly [string, string]>): number[] {
     .map(Number);
 }
 
+// One Python process orders every pair with packaging.version.Version (PEP 440 proper); a pair
+// with a version packaging rejects answers "invalid", which our isValid must say too.
+const PYTHON_BATCH = `import sys
+from packaging.version import Version, InvalidVersion
+def parse(v):
+    try:
+        return Version(v)
+    except InvalidVersion:
+        return None
+for line in sys.stdin:
+    a, b = line.rstrip("\\n").split("\\t")
+    x, y = parse(a), parse(b)
+    if x is None or y is None:
+        print("invalid")
+    else:
+        print(-1 if x < y else 0 if x == y else 1)`;
+
+function packagingOrder(pairs: ReadonlyArray<readonly [string, string]>): Array<number | 'invalid'> {
+  const input = `${pairs.map(([a, b]) => `${a}\t${b}`).join('\n')}\n`;
+  const out = execFileSync('python3', ['-c', PYTHON_BATCH], { input, encoding: 'utf8' });
+  return out
+    .trim()
+    .split('\n')
+    .map((l) => (l === 'invalid' ? 'invalid' : Number(l)));
+}
+
 /** Pairs that differ late as well as early: half are a version and a close variant of it. */
 function pairsOf(version: fc.Arbitrary<string>, variants: readonly string[]): fc.Arbitrary<[string, string][]> {
   const pair = fc.oneof(
@@ -51,13 +79,16 @@ function pairsOf(version: fc.Arbitrary<string>, variants: readonly string[]): fc
 
 function disagreements(
   pairs: ReadonlyArray<readonly [string, string]>,
-  ours: (a: string, b: string) => number,
-  theirs: number[],
+  ours: VersionScheme,
+  theirs: Array<number | 'invalid'>,
+  toolValidates: boolean,
 ): string[] {
   expect(theirs).toHaveLength(pairs.length);
   const out: string[] = [];
   pairs.forEach(([a, b], i) => {
-    const mine = Math.sign(ours(a, b));
+    // dpkg and rpm order whatever they are given; packaging also says what is valid.
+    const valid = !toolValidates || (ours.isValid(a) && ours.isValid(b));
+    const mine = valid ? Math.sign(ours.compare(a, b)) : 'invalid';
     if (mine !== theirs[i]) out.push(`${a} vs ${b}: ours ${mine}, tool ${theirs[i]}`);
   });
   return out;
@@ -67,7 +98,7 @@ describe('Debian order against dpkg (needs the dpkg package)', () => {
   it('agrees with dpkg --compare-versions on 600 generated pairs', () => {
     fc.assert(
       fc.property(pairsOf(debianVersion, ['~', '~rc1', '+b1', '.0', 'a', '1', '-1', '-0~1', '+deb12u1']), (pairs) => {
-        expect(disagreements(pairs, compareDebian, dpkgOrder(pairs))).toEqual([]);
+        expect(disagreements(pairs, debianScheme, dpkgOrder(pairs), false)).toEqual([]);
       }),
       // No shrinking: each step would re-run the tool; the failure message lists every bad pair.
       { numRuns: 3, endOnFailure: true },
@@ -79,9 +110,23 @@ describe('RPM order against rpm (needs the rpm package)', () => {
   it('agrees with rpm.vercmp on 5000 generated pairs', () => {
     fc.assert(
       fc.property(pairsOf(rpmVersion, ['~', '~rc1', '^', '^git1', '.0', 'a', '1', '-1', '.el9', '_1']), (pairs) => {
-        expect(disagreements(pairs, compareRpm, rpmOrder(pairs))).toEqual([]);
+        expect(disagreements(pairs, rpmScheme, rpmOrder(pairs), false)).toEqual([]);
       }),
       { numRuns: 25, endOnFailure: true },
+    );
+  }, 60_000);
+});
+
+describe('PyPI order against packaging (needs the python3-packaging package)', () => {
+  it('agrees with packaging.version.Version on 2000 generated pairs', () => {
+    fc.assert(
+      fc.property(
+        pairsOf(pep440Version, ['a1', 'rc1', '.post1', '.dev0', '+local.1', '.0', '-1', 'b2.dev1']),
+        (pairs) => {
+          expect(disagreements(pairs, pep440Scheme, packagingOrder(pairs), true)).toEqual([]);
+        },
+      ),
+      { numRuns: 10, endOnFailure: true },
     );
   }, 60_000);
 });

@@ -2,6 +2,8 @@
 // the ecosystems the vector files do not cover (Go, npm, crates.io, Ubuntu, Wolfi…) order right.
 
 import { describe, expect, it } from 'vitest';
+import { InputError } from '../errors.js';
+import type { Ecosystem } from '../package.js';
 import { compareVersions, isVersionSupported, supportedEcosystems, versionSchemeFor } from './index.js';
 
 const lt = (eco: string, a: string, b: string): void => {
@@ -17,8 +19,33 @@ describe('versionSchemeFor', () => {
     expect(versionSchemeFor('Ubuntu:22.04:LTS')).toBe(versionSchemeFor('Debian'));
   });
 
-  it('knows every ecosystem the OSV data here uses, and nothing made up', () => {
-    for (const e of ['Go', 'crates.io', 'AlmaLinux', 'npm', 'PyPI', 'Maven', 'RubyGems', 'Packagist', 'NuGet', 'Pub']) {
+  it('has a scheme for every Ecosystem in core, and nothing made up', () => {
+    const all: Ecosystem[] = [
+      'Debian',
+      'Ubuntu',
+      'Alpine',
+      'Wolfi',
+      'Chainguard',
+      'AlmaLinux',
+      'Rocky Linux',
+      'Red Hat',
+      'openSUSE',
+      'SUSE',
+      'Amazon Linux',
+      'Photon OS',
+      'npm',
+      'PyPI',
+      'Go',
+      'crates.io',
+      'Maven',
+      'RubyGems',
+      'Packagist',
+      'NuGet',
+      'Pub',
+      'CRAN',
+      'Hackage',
+    ];
+    for (const e of all) {
       expect(isVersionSupported(e), e).toBe(true);
     }
     expect(isVersionSupported('NoSuchEcosystem')).toBe(false);
@@ -27,6 +54,7 @@ describe('versionSchemeFor', () => {
   });
 
   it('throws a clear error for an unknown ecosystem', () => {
+    expect(() => compareVersions('Nope', '1', '2')).toThrow(InputError);
     expect(() => compareVersions('Nope', '1', '2')).toThrow(/no version scheme for ecosystem "Nope"/);
   });
 });

@@ -1,5 +1,6 @@
 // Registry of version schemes by OSV ecosystem. A new ecosystem is one file plus one line here.
 
+import { InputError } from '../errors.js';
 import { apkScheme } from './alpine.js';
 import { cranScheme } from './cran.js';
 import { debianScheme } from './debian.js';
@@ -54,8 +55,9 @@ export function supportedEcosystems(): string[] {
   return [...byEcosystem.keys()].sort();
 }
 
+/** Orders two versions of one ecosystem; in hot loops, look the scheme up once instead. */
 export function compareVersions(ecosystem: string, a: string, b: string): number {
   const s = versionSchemeFor(ecosystem);
-  if (!s) throw new Error(`no version scheme for ecosystem "${ecosystem}"`);
+  if (!s) throw new InputError(`no version scheme for ecosystem "${ecosystem}"`);
   return s.compare(a, b);
 }

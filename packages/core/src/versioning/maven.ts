@@ -58,8 +58,12 @@ function normalize(list: Item[]): void {
   }
 }
 
+// Each "-" nests one level deeper and comparison recurses per level, so absurdly long strings
+// are cut here rather than risk the stack; real versions are far shorter.
+const MAX_VERSION_LENGTH = 1024;
+
 export function parseMavenVersion(input: string): Item {
-  const version = input.trim().toLowerCase();
+  const version = input.trim().slice(0, MAX_VERSION_LENGTH).toLowerCase();
   const root: Item[] = [];
   let list = root;
   const stack: Item[][] = [root];

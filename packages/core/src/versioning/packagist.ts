@@ -60,9 +60,18 @@ function compareParts(a: readonly string[], b: readonly string[]): number {
     const c = comparePart(a[k] as string, b[k] as string);
     if (c !== 0) return c;
   }
-  // The longer one wins if it goes on with a number; otherwise its tail is weighed like a form.
-  if (a.length > n) return isNumber(a[n] as string) ? 1 : compareParts(a.slice(n), [NUMBER_FORM]);
-  if (b.length > n) return isNumber(b[n] as string) ? -1 : compareParts([NUMBER_FORM], b.slice(n));
+  // The longer one wins if it goes on with a number; otherwise its tail is weighed part by part
+  // against a number's rank, as version_compare does with its "#N#" stand-in.
+  for (let k = n; k < a.length; k++) {
+    if (isNumber(a[k] as string)) return 1;
+    const c = comparePart(a[k] as string, NUMBER_FORM);
+    if (c !== 0) return c;
+  }
+  for (let k = n; k < b.length; k++) {
+    if (isNumber(b[k] as string)) return -1;
+    const c = comparePart(NUMBER_FORM, b[k] as string);
+    if (c !== 0) return c;
+  }
   return 0;
 }
 

@@ -82,3 +82,21 @@ describe.each(cases)('%s order laws', (_name, s, version) => {
     );
   });
 });
+
+describe('very long inputs', () => {
+  const long = [
+    '1.'.repeat(50_000),
+    '1-'.repeat(50_000),
+    'a.'.repeat(50_000),
+    '1a'.repeat(50_000),
+    '~'.repeat(100_000),
+    `${'9'.repeat(100_000)}:1`,
+    '_p1'.repeat(30_000),
+  ];
+  it.each(cases)('%s compares and validates 100k-character strings without failing', (_name, s) => {
+    for (const a of long) {
+      for (const b of long) expect(Number.isFinite(s.compare(a, b))).toBe(true);
+      expect(typeof s.isValid(a)).toBe('boolean');
+    }
+  });
+});

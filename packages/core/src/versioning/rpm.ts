@@ -1,7 +1,13 @@
 // RPM versions: [epoch:]version[-release] ordered with rpm's own rpmvercmp segment rules,
 // including "~" (sorts before anything) and "^" (sorts after the base version, before more).
 
-import { compareDigits, compareStrings, isAsciiLetterCode, isDigitCode } from './compare-primitives.js';
+import {
+  compareDigitRanges,
+  compareDigits,
+  compareStringRanges,
+  isAsciiLetterCode,
+  isDigitCode,
+} from './compare-primitives.js';
 import { cachedParser } from './parse-cache.js';
 import type { VersionScheme } from './types.js';
 
@@ -55,7 +61,7 @@ export function rpmvercmp(a: string, b: string): number {
     }
     // Segments of different kinds: a numeric segment is newer than an alphabetic one.
     if (j === sj) return numeric ? 1 : -1;
-    const c = numeric ? compareDigits(a.slice(si, i), b.slice(sj, j)) : compareStrings(a.slice(si, i), b.slice(sj, j));
+    const c = numeric ? compareDigitRanges(a, si, i, b, sj, j) : compareStringRanges(a, si, i, b, sj, j);
     if (c !== 0) return c;
   }
   if (i >= la && j >= lb) return 0;
@@ -105,7 +111,19 @@ export function compareRpm(a: string, b: string): number {
 const VALID_RPM = /^(?:\d+:)?[^\s:-]+(?:-[^\s:-]+)?$/;
 
 export const rpmScheme: VersionScheme = {
-  ecosystems: ['Red Hat', 'AlmaLinux', 'Rocky Linux', 'openSUSE', 'SUSE', 'Mageia', 'openEuler', 'Azure Linux'],
+  // "Amazon Linux" and "Photon OS" are not OSV ecosystems, but core's Ecosystem names them.
+  ecosystems: [
+    'Red Hat',
+    'AlmaLinux',
+    'Rocky Linux',
+    'openSUSE',
+    'SUSE',
+    'Mageia',
+    'openEuler',
+    'Azure Linux',
+    'Amazon Linux',
+    'Photon OS',
+  ],
   compare: compareRpm,
   isValid: (v) => VALID_RPM.test(v.trim()),
 };

@@ -83,9 +83,8 @@ export const apkVersion: fc.Arbitrary<string> = fc
       `${numbers.join('.')}${letter ?? ''}${suffixes.map(([s, n]) => `_${s}${n}`).join('')}${rev === undefined ? '' : `-r${rev}`}`,
   );
 
-/** PEP 440 versions in assorted spellings, plus a few legacy ones. */
-export const pythonVersion: fc.Arbitrary<string> = fc.oneof(
-  fc
+/** PEP 440 versions in assorted (all valid) spellings. */
+export const pep440Version: fc.Arbitrary<string> = fc
     .tuple(
       fc.constantFrom('', '', '1!', 'v'),
       fc.array(smallNumber, { minLength: 1, maxLength: 4 }),
@@ -99,7 +98,11 @@ export const pythonVersion: fc.Arbitrary<string> = fc.oneof(
     .map(
       ([prefix, release, pre, post, dev, local]) =>
         `${prefix}${release.join('.')}${pre ? pre.join('') : ''}${post ?? ''}${dev ?? ''}${local ?? ''}`,
-    ),
+    );
+
+/** PEP 440 versions plus a few legacy ones. */
+export const pythonVersion: fc.Arbitrary<string> = fc.oneof(
+  pep440Version,
   fc.constantFrom('0.1-bulbasaur', 'foo', '1.0-SNAPSHOT', '2004d', 'dev', '1.0.x'),
 );
 

@@ -15,6 +15,9 @@ DEBIAN_PACKAGES=(
   db5.3-util   # real Berkeley DB rpmdb fixtures (db5.3_load)
   golang-go    # Go binaries for build-info fixtures and the sample image
   time         # GNU time: peak memory in bench/
+  python3 python3-packaging                # PEP 440 differential tests (packaging is the oracle)
+  clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev make gcc  # the eBPF sensor (packages/sensor)
+  util-linux   # unshare, for pid-namespace sensor tests
 )
 
 missing=()

@@ -1,14 +1,16 @@
 // Differential tests against the real tools: Debian against dpkg --compare-versions, RPM against
-// rpm's own rpm.vercmp, PyPI against Python's packaging; hundreds of pairs per process spawn.
+// rpm.vercmp, PyPI against Python's packaging (hundreds of pairs per spawn), npm against node-semver.
 
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
+import nodeSemver from 'semver';
 import { afterAll, describe, expect, it } from 'vitest';
-import { debianVersion, pep440Version, rpmVersion } from './__fixtures__/version-arbitraries.js';
+import { debianVersion, pep440Version, rpmVersion, semverVersion } from './__fixtures__/version-arbitraries.js';
 import { debianScheme } from './debian.js';
+import { npmScheme } from './npm.js';
 import { pep440Scheme } from './pep440.js';
 import { rpmScheme } from './rpm.js';
 import type { VersionScheme } from './types.js';
@@ -129,4 +131,22 @@ describe('PyPI order against packaging (needs the python3-packaging package)', (
       { numRuns: 10, endOnFailure: true },
     );
   }, 60_000);
+});
+
+describe('npm order against node-semver', () => {
+  it('agrees with semver.compare and semver.valid on generated pairs', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(semverVersion, fc.constantFrom('1.2', 'v1.2.3', '=1.2.3', '01.2.3', '1.2.3-01', '1.2.3+', 'x')),
+        fc.oneof(semverVersion, fc.constantFrom('1.2.3', '1.2.3-alpha', '1.2.3-alpha.1', '1.2.3-ALPHA', '2.0.0')),
+        (a, b) => {
+          const valid = nodeSemver.valid(a, { loose: true }) !== null && nodeSemver.valid(b, { loose: true }) !== null;
+          if (!valid) return;
+          expect(npmScheme.isValid(a) && npmScheme.isValid(b), `${a} / ${b} valid`).toBe(true);
+          expect(Math.sign(npmScheme.compare(a, b)), `${a} vs ${b}`).toBe(nodeSemver.compare(a, b, { loose: true }));
+        },
+      ),
+      { numRuns: 5000 },
+    );
+  });
 });

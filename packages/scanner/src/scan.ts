@@ -34,7 +34,7 @@ export async function scanArtifact(opts: ScanOptions): Promise<ScanReport> {
   try {
     const analysis = await analyze(opts);
     const os = analysis.artifact.os;
-    const results: ScanResult[] = analysis.packageSets.map((set) => {
+    const results: ScanResult[] = aggregateInstalledPackages(analysis.packageSets).map((set) => {
       const finalSet = set.class === 'os-pkgs' ? finalizeOsPackages(set, os) : set;
       const findings: Finding[] = db ? detectVulnerabilities(db, os, finalSet) : [];
       return {
@@ -83,6 +83,38 @@ async function analyze(opts: ScanOptions): Promise<ArtifactAnalysis> {
   } finally {
     await rm(tempDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Installed language packages are found one manifest per package (thousands of node_modules
+ * package.json files in an image): report them as one result per ecosystem, as Trivy does, each
+ * package keeping its own file path.
+ */
+const AGGREGATED_TYPES: ReadonlyMap<string, string> = new Map([
+  ['node-pkg', 'Node.js'],
+  ['python-pkg', 'Python'],
+  ['gemspec', 'Ruby'],
+  ['jar', 'Java'],
+]);
+
+function aggregateInstalledPackages(sets: PackageSet[]): PackageSet[] {
+  const merged = new Map<string, PackageSet>();
+  const out: PackageSet[] = [];
+  for (const set of sets) {
+    const label = AGGREGATED_TYPES.get(set.type);
+    if (!label) {
+      out.push(set);
+      continue;
+    }
+    let target = merged.get(set.type);
+    if (!target) {
+      target = { class: set.class, type: set.type, filePath: label, packages: [] };
+      merged.set(set.type, target);
+      out.push(target);
+    }
+    target.packages.push(...set.packages);
+  }
+  return out;
 }
 
 /** "debian 12.5 (dpkg)" for OS packages, the lockfile's path for language packages. */

@@ -64,7 +64,13 @@ describe('palisade scan image (root, podman)', () => {
     expect(libssl).toMatchObject({ srcName: 'openssl', ecosystem: 'Debian', layer: { index: 0 } });
     expect(libssl?.purl).toMatch(/^pkg:deb\/debian\/libssl3@.*distro=debian-12/);
 
-    const node = rep.results.filter((x) => x.type === 'node-pkg').flatMap((x) => x.packages);
+    const nodeResults = rep.results.filter((x) => x.type === 'node-pkg');
+    expect(nodeResults.map((x) => x.target)).toEqual(['Node.js']);
+    const node = nodeResults.flatMap((x) => x.packages);
+    expect(node.map((p) => p.filePath).sort()).toEqual([
+      'app/node_modules/lodash/package.json',
+      'app/node_modules/minimist/package.json',
+    ]);
     expect(node.map((p) => p.purl).sort()).toEqual(['pkg:npm/lodash@4.17.15', 'pkg:npm/minimist@1.2.5']);
 
     const go = rep.results.find((x) => x.type === 'gobinary');

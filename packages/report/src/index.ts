@@ -5,12 +5,13 @@ import type { ScanReport } from '@palisade/core';
 import { UsageError } from '@palisade/core';
 import { writeCycloneDx } from './cyclonedx.js';
 import { writeJson } from './json.js';
+import { writeJunit } from './junit.js';
 import { writeSarif } from './sarif.js';
 import { writeSpdxJson } from './spdx-json.js';
 import { writeTable } from './table.js';
 import type { ReportWriter, WriterOptions } from './writer.js';
 
-export type ReportFormat = 'table' | 'json' | 'sarif' | 'cyclonedx' | 'spdx-json';
+export type ReportFormat = 'table' | 'json' | 'sarif' | 'cyclonedx' | 'spdx-json' | 'junit';
 
 const WRITERS = new Map<ReportFormat, ReportWriter>([
   ['table', writeTable],
@@ -18,6 +19,7 @@ const WRITERS = new Map<ReportFormat, ReportWriter>([
   ['sarif', writeSarif],
   ['cyclonedx', writeCycloneDx],
   ['spdx-json', writeSpdxJson],
+  ['junit', writeJunit],
 ]);
 
 export const REPORT_FORMATS: readonly ReportFormat[] = [...WRITERS.keys()];

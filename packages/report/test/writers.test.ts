@@ -8,8 +8,8 @@ import { cycloneDx16Validator, sarif210Validator, spdx23Validator } from './sche
 type Json = Record<string, any>;
 
 describe('writeReport registry', () => {
-  it('lists the five formats and rejects an unknown one', () => {
-    expect([...REPORT_FORMATS]).toEqual(['table', 'json', 'sarif', 'cyclonedx', 'spdx-json']);
+  it('lists the six formats and rejects an unknown one', () => {
+    expect([...REPORT_FORMATS]).toEqual(['table', 'json', 'sarif', 'cyclonedx', 'spdx-json', 'junit']);
     expect(() => writeReport(sampleImageReport(), 'xml' as never)).toThrow(/unknown report format "xml"/);
   });
 });

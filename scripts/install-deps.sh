@@ -18,6 +18,8 @@ DEBIAN_PACKAGES=(
   python3 python3-packaging                # PEP 440 differential tests (packaging is the oracle)
   clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev make gcc  # the eBPF sensor (packages/sensor)
   util-linux   # unshare, for pid-namespace sensor tests
+  postgresql   # the server's store tests run against a real PostgreSQL (scripts/postgres.sh)
+  openssl      # TLS certificates for the server's HTTPS test
 )
 
 missing=()

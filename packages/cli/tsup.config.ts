@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
-// One self-contained `palisade` bin: workspace packages are bundled from source, native and
-// data-heavy dependencies stay external and are loaded from node_modules.
+// One `palisade` bin: the workspace packages are bundled from source into it; third-party
+// packages stay external and load from node_modules (several locate files beside themselves —
+// native addons, Swagger UI assets — which bundling would break).
 export default defineConfig({
   entry: { palisade: 'src/main.ts' },
   format: ['esm'],
@@ -13,8 +14,9 @@ export default defineConfig({
   banner: {
     js: '#!/usr/bin/env node\nimport { createRequire as __palisadeRequire } from "node:module"; const require = __palisadeRequire(import.meta.url);',
   },
-  noExternal: [/^@palisade\//],
-  external: ['better-sqlite3'],
+  // Pure-data JSON packages are inlined: Node 20 cannot import JSON from ESM without attributes.
+  noExternal: [/^@palisade\//, 'spdx-license-ids'],
+  external: [/^(?!@palisade\/|spdx-license-ids)(@[^/]+\/)?[^./][^/]*/],
   esbuildOptions(options) {
     options.conditions = ['source'];
   },

@@ -1,9 +1,11 @@
 // The command tree. Each command parses its flags and calls into the packages; no domain logic here.
 
 import { Command, CommanderError } from 'commander';
+import { clientCommands } from './commands/client.js';
 import { dbCommand } from './commands/db.js';
 import { rulesCommand } from './commands/rules.js';
 import { scanCommand } from './commands/scan.js';
+import { serverCommand } from './commands/server.js';
 import { describeError, EXIT_ERROR } from './exit.js';
 import { VERSION } from './version.js';
 
@@ -16,6 +18,8 @@ export function buildProgram(): Command {
   program.addCommand(scanCommand());
   program.addCommand(dbCommand());
   program.addCommand(rulesCommand());
+  program.addCommand(serverCommand());
+  for (const c of clientCommands()) program.addCommand(c);
   // Subcommands inherit exitOverride so that usage errors come back here as exit code 2.
   for (const c of allCommands(program)) c.exitOverride();
   return program;

@@ -13,6 +13,7 @@ import {
   type ScanTargetKind,
   scanArtifact,
 } from '@palisade/scanner';
+import { PalisadeClient } from '@palisade/server';
 import { Command, Option } from 'commander';
 import { applyConfigFile, defaultCacheDir, loadConfigFile } from '../config.js';
 import { EXIT_FINDINGS } from '../exit.js';
@@ -53,6 +54,10 @@ interface ScanFlags {
   functionConfig?: string;
   showSuppressed?: boolean;
   progress: boolean;
+  server?: string;
+  token?: string;
+  workload?: string;
+  workloadKind?: 'host' | 'vm' | 'container' | 'pod' | 'function';
   config?: string;
 }
 
@@ -123,6 +128,29 @@ function addScanOptions(cmd: Command, kind: ScanTargetKind): void {
     .addOption(new Option('--no-progress', 'never show progress on stderr (it only shows on a terminal anyway)'))
     .addOption(
       new Option('--config <file>', 'configuration file (default ./palisade.yaml when present)').env('PALISADE_CONFIG'),
+    )
+    .addOption(
+      new Option('--server <url>', 'also upload the full report to this Palisade server').env('PALISADE_SERVER'),
+    )
+    .addOption(
+      new Option('--token <token>', 'API token for --server, role ci or above (prefer PALISADE_TOKEN)').env(
+        'PALISADE_TOKEN',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--workload <name>',
+        'with --server: the workload this artifact belongs to (findings are tracked per workload)',
+      ),
+    )
+    .addOption(
+      new Option('--workload-kind <kind>', 'with --workload: host, vm, container, pod or function').choices([
+        'host',
+        'vm',
+        'container',
+        'pod',
+        'function',
+      ]),
     );
   if (kind === 'function') {
     cmd.addOption(
@@ -197,6 +225,8 @@ export async function runScan(kind: ScanTargetKind, target: string, flags: ScanF
     progress.done();
   }
 
+  if (flags.server) await uploadReport(report, kind, flags);
+
   const filtered = filterReport(report, { severities, ignoreUnfixed: flags.ignoreUnfixed === true, ignore, vex });
   for (const w of filtered.warnings) process.stderr.write(`palisade: warning: ${w}\n`);
   const text = writeReport(filtered, flags.format, {
@@ -209,6 +239,18 @@ export async function runScan(kind: ScanTargetKind, target: string, flags: ScanF
 
   const open = filtered.results.some((r) => r.findings.some((f) => f.status !== 'suppressed'));
   return open ? flags.exitCode : 0;
+}
+
+/** Sends the unfiltered report: the server keeps every finding and applies its own suppressions. */
+async function uploadReport(report: ScanReport, kind: ScanTargetKind, flags: ScanFlags): Promise<void> {
+  if (!flags.token) throw new UsageError('--server needs a token: set PALISADE_TOKEN (or pass --token)');
+  const client = new PalisadeClient(flags.server!, flags.token);
+  const defaultKind = kind === 'rootfs' ? 'host' : kind === 'function' ? 'function' : 'container';
+  const workload = flags.workload ? { kind: flags.workloadKind ?? defaultKind, name: flags.workload } : undefined;
+  const r = await client.uploadScan(report, workload);
+  process.stderr.write(
+    `palisade: uploaded to ${flags.server}: ${r.findings} findings (${r.opened} new, ${r.reopened} reopened, ${r.fixed} fixed)\n`,
+  );
 }
 
 function formatBytes(n: number): string {

@@ -1,0 +1,212 @@
+// Client commands for the common reads and writes against a Palisade server:
+// `palisade workloads|findings|alerts|tokens|posture …`, each with --format table|json.
+
+import { UsageError } from '@palisade/core';
+import { PalisadeClient } from '@palisade/server';
+import { Command, Option } from 'commander';
+import { applyConfigFile, loadConfigFile } from '../config.js';
+
+interface ClientFlags {
+  server?: string;
+  token?: string;
+  format: 'table' | 'json';
+  limit?: number;
+  config?: string;
+}
+
+/** Adds --server/--token/--format/--config to a leaf command and returns it. */
+function clientOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--server <url>', 'Palisade server URL').env('PALISADE_SERVER'))
+    .addOption(
+      new Option('--token <token>', 'API token (prefer the PALISADE_TOKEN variable: flags show in ps)').env(
+        'PALISADE_TOKEN',
+      ),
+    )
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .addOption(
+      new Option('--config <file>', 'configuration file (default ./palisade.yaml when present)').env('PALISADE_CONFIG'),
+    );
+}
+
+function connect(cmd: Command): { client: PalisadeClient; flags: ClientFlags } {
+  applyConfigFile(cmd, loadConfigFile(cmd.opts<ClientFlags>().config));
+  const flags = cmd.opts<ClientFlags>();
+  if (!flags.server) throw new UsageError('no server: pass --server URL or set PALISADE_SERVER');
+  if (!flags.token) throw new UsageError('no token: set PALISADE_TOKEN (or pass --token)');
+  return { client: new PalisadeClient(flags.server, flags.token), flags };
+}
+
+const limitOption = () =>
+  new Option('--limit <n>', 'how many items to show').argParser((v) => Number.parseInt(v, 10)).default(50);
+
+type Row = Record<string, unknown>;
+
+/** Prints rows as an aligned table of the named columns, or the raw value as JSON. */
+function print(flags: ClientFlags, value: unknown, rows: Row[], columns: string[]): void {
+  if (flags.format === 'json') {
+    process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+    return;
+  }
+  if (rows.length === 0) {
+    process.stdout.write('(none)\n');
+    return;
+  }
+  const cell = (v: unknown) =>
+    v === null || v === undefined ? '-' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  const widths = columns.map((c) => Math.min(60, Math.max(c.length, ...rows.map((r) => cell(r[c]).length))));
+  const line = (vals: string[]) =>
+    vals
+      .map((v, i) => v.slice(0, widths[i]).padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  const out = [line(columns.map((c) => c.toUpperCase())), ...rows.map((r) => line(columns.map((c) => cell(r[c]))))];
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+export function clientCommands(): Command[] {
+  const workloads = new Command('workloads').description(
+    'workloads known to the server (hosts, VMs, containers, pods, functions)',
+  );
+  clientOptions(
+    workloads
+      .command('list')
+      .description('list workloads')
+      .addOption(limitOption())
+      .addOption(new Option('--kind <kind>', 'host, vm, container, pod or function'))
+      .addOption(new Option('--q <text>', 'filter by name')),
+  ).action(async (_o, cmd: Command) => {
+    const { client, flags } = connect(cmd);
+    const o = cmd.opts<{ kind?: string; q?: string }>();
+    const page = await client.listWorkloads({ limit: flags.limit, kind: o.kind, q: o.q });
+    print(flags, page, page.items as unknown as Row[], [
+      'id',
+      'kind',
+      'name',
+      'provider',
+      'cluster',
+      'namespace',
+      'lastSeen',
+    ]);
+  });
+
+  const findings = new Command('findings').description('findings from uploaded scans and agents');
+  clientOptions(
+    findings
+      .command('list')
+      .description('list findings, most recently seen first')
+      .addOption(limitOption())
+      .addOption(new Option('--status <status>', 'open, fixed or suppressed').choices(['open', 'fixed', 'suppressed']))
+      .addOption(new Option('--severity <list>', 'e.g. HIGH,CRITICAL'))
+      .addOption(new Option('--type <type>', 'vulnerability, misconfiguration, secret, runtime …'))
+      .addOption(new Option('--workload <id>', 'only findings of this workload')),
+  ).action(async (_o, cmd: Command) => {
+    const { client, flags } = connect(cmd);
+    const o = cmd.opts<{
+      status?: 'open' | 'fixed' | 'suppressed';
+      severity?: string;
+      type?: string;
+      workload?: string;
+    }>();
+    const page = await client.listFindings({
+      limit: flags.limit,
+      status: o.status,
+      severity: o.severity,
+      type: o.type,
+      workloadId: o.workload,
+    });
+    print(flags, page, page.items as unknown as Row[], [
+      'id',
+      'severity',
+      'ruleId',
+      'status',
+      'packageName',
+      'installedVersion',
+      'fixedVersion',
+      'target',
+    ]);
+  });
+  clientOptions(
+    findings
+      .command('suppress')
+      .description('suppress a finding with a reason (and optionally an expiry)')
+      .argument('<id>', 'finding id')
+      .requiredOption('--reason <text>', 'why it is accepted')
+      .option('--until <date>', 'expiry date, YYYY-MM-DD'),
+  ).action(async (id: string, _o, cmd: Command) => {
+    const { client, flags } = connect(cmd);
+    const o = cmd.opts<{ reason: string; until?: string }>();
+    const f = await client.suppressFinding(id, o.reason, o.until);
+    print(flags, f, [f as unknown as Row], ['id', 'ruleId', 'status', 'suppression']);
+  });
+  clientOptions(findings.command('history').description("a finding's lifecycle").argument('<id>', 'finding id')).action(
+    async (id: string, _o, cmd: Command) => {
+      const { client, flags } = connect(cmd);
+      const h = await client.findingHistory(id);
+      print(flags, h, (h as unknown as { items?: Row[] }).items ?? (Array.isArray(h) ? (h as Row[]) : []), [
+        'at',
+        'action',
+      ]);
+    },
+  );
+
+  const alerts = new Command('alerts').description('runtime alerts sent by agents');
+  clientOptions(alerts.command('list').description('list alerts, newest first').addOption(limitOption())).action(
+    async (_o, cmd: Command) => {
+      const { client, flags } = connect(cmd);
+      const page = await client.listAlerts({ limit: flags.limit });
+      print(flags, page, page.items as unknown as Row[], ['ts', 'priority', 'rule', 'host', 'output']);
+    },
+  );
+
+  const tokens = new Command('tokens').description('API tokens (shown once at creation, stored hashed)');
+  clientOptions(tokens.command('list').description('list tokens').addOption(limitOption())).action(
+    async (_o, cmd: Command) => {
+      const { client, flags } = connect(cmd);
+      const page = await client.listTokens({ limit: flags.limit });
+      print(flags, page, page.items as unknown as Row[], ['id', 'name', 'role', 'tenantId', 'expiresAt', 'revokedAt']);
+    },
+  );
+  clientOptions(
+    tokens
+      .command('create')
+      .description('create a token; the secret is printed once')
+      .requiredOption('--name <name>', 'what the token is for')
+      .addOption(
+        new Option('--role <role>', 'admin, analyst, read-only, ci or agent')
+          .choices(['admin', 'analyst', 'read-only', 'ci', 'agent'])
+          .makeOptionMandatory(),
+      )
+      .option('--tenant <id>', 'tenant the token is scoped to (default: yours)')
+      .option('--expires <date>', 'expiry, ISO date'),
+  ).action(async (_o, cmd: Command) => {
+    const { client, flags } = connect(cmd);
+    const o = cmd.opts<{
+      name: string;
+      role: 'admin' | 'analyst' | 'read-only' | 'ci' | 'agent';
+      tenant?: string;
+      expires?: string;
+    }>();
+    const created = await client.createToken({ name: o.name, role: o.role, tenantId: o.tenant, expiresAt: o.expires });
+    if (flags.format === 'json') print(flags, created, [], []);
+    else process.stdout.write(`${created.token}\n`);
+  });
+  clientOptions(tokens.command('revoke').description('revoke a token').argument('<id>', 'token id')).action(
+    async (id: string, _o, cmd: Command) => {
+      const { client, flags } = connect(cmd);
+      const info = await client.revokeToken(id);
+      print(flags, info, [info as unknown as Row], ['id', 'name', 'role', 'revokedAt']);
+    },
+  );
+
+  const posture = clientOptions(
+    new Command('posture').description('counts of findings by severity and type, workloads and agents, for a tenant'),
+  ).action(async (_o, cmd: Command) => {
+    const { client, flags } = connect(cmd);
+    const p = await client.posture();
+    const rows = Object.entries(p.findings.bySeverity).map(([severity, count]) => ({ severity, count }));
+    print(flags, p, rows, ['severity', 'count']);
+  });
+
+  return [workloads, findings, alerts, tokens, posture];
+}

@@ -1,0 +1,218 @@
+// A small typed HTTP client of the REST API for the CLI (`palisade workloads|findings|alerts|
+// tokens …`) and agents. Errors come back as core's error classes, as the server mapped them.
+
+import { AuthError, InputError, NotFoundError, PalisadeError, type ScanReport, UsageError } from '@palisade/core';
+import type {
+  Agent,
+  AuditEntry,
+  Page,
+  Role,
+  StoredEvent,
+  StoredFinding,
+  Tenant,
+  TokenInfo,
+  Workload,
+  WorkloadIdentity,
+} from '@palisade/store';
+
+export interface PalisadeClientOptions {
+  /** Overrides global fetch (tests, proxies). */
+  fetch?: typeof fetch;
+}
+
+type Query = Record<string, string | number | undefined>;
+
+export interface ListQuery {
+  limit?: number;
+  cursor?: string;
+  tenant?: string;
+}
+
+export interface FindingListQuery extends ListQuery {
+  status?: 'open' | 'fixed' | 'suppressed';
+  severity?: string;
+  type?: string;
+  ruleId?: string;
+  workloadId?: string;
+  target?: string;
+  packageName?: string;
+  sort?: 'lastSeen' | 'firstSeen' | 'severity';
+  order?: 'asc' | 'desc';
+}
+
+export interface WorkloadListQuery extends ListQuery {
+  kind?: string;
+  provider?: string;
+  account?: string;
+  region?: string;
+  cluster?: string;
+  namespace?: string;
+  imageDigest?: string;
+  q?: string;
+  sort?: 'lastSeen' | 'firstSeen' | 'name';
+  order?: 'asc' | 'desc';
+}
+
+export interface ScanUploadResult {
+  scanId: string;
+  target: string;
+  workloadId: string | null;
+  findings: number;
+  opened: number;
+  reopened: number;
+  fixed: number;
+  unchanged: number;
+}
+
+export interface IngestResult {
+  received: number;
+  accepted: number;
+  duplicates: number;
+}
+
+export interface Posture {
+  tenantId: string;
+  findings: { total: number; bySeverity: Record<string, number>; byType: Record<string, number> };
+  workloads: number;
+  agents: number;
+}
+
+export class PalisadeClient {
+  private readonly base: string;
+  private readonly doFetch: typeof fetch;
+
+  constructor(
+    url: string,
+    private readonly token: string,
+    opts: PalisadeClientOptions = {},
+  ) {
+    this.base = `${url.replace(/\/+$/, '')}/api/v1`;
+    this.doFetch = opts.fetch ?? fetch;
+  }
+
+  private async request<T>(
+    method: string,
+    path: string,
+    opts: { query?: Query; json?: unknown; ndjson?: string } = {},
+  ): Promise<T> {
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined && v !== '') qs.set(k, String(v));
+    const url = `${this.base}${path}${qs.size ? `?${qs}` : ''}`;
+    const headers: Record<string, string> = { authorization: `Bearer ${this.token}` };
+    let body: string | undefined;
+    if (opts.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(opts.json);
+    } else if (opts.ndjson !== undefined) {
+      headers['content-type'] = 'application/x-ndjson';
+      body = opts.ndjson;
+    }
+    let res: Response;
+    try {
+      res = await this.doFetch(url, { method, headers, body });
+    } catch (err) {
+      throw new UsageError(
+        `cannot reach Palisade server at ${this.base}: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+    if (res.status === 204) return undefined as T;
+    const text = await res.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    if (!res.ok) {
+      const message = (parsed as { message?: string } | undefined)?.message ?? `HTTP ${res.status}`;
+      const what = `${method} ${path}: ${message}`;
+      if (res.status === 401 || res.status === 403) throw new AuthError(what, res.status);
+      if (res.status === 404) throw new NotFoundError(what);
+      if (res.status === 400) throw new InputError(what);
+      throw new PalisadeError(`${what} (HTTP ${res.status})`);
+    }
+    return parsed as T;
+  }
+
+  listWorkloads(q: WorkloadListQuery = {}): Promise<Page<Workload>> {
+    return this.request('GET', '/workloads', { query: { ...q } });
+  }
+  getWorkload(id: string): Promise<Workload> {
+    return this.request('GET', `/workloads/${encodeURIComponent(id)}`);
+  }
+  listFindings(q: FindingListQuery = {}): Promise<Page<StoredFinding>> {
+    return this.request('GET', '/findings', { query: { ...q } });
+  }
+  getFinding(id: string): Promise<StoredFinding> {
+    return this.request('GET', `/findings/${encodeURIComponent(id)}`);
+  }
+  findingHistory(id: string): Promise<{
+    items: { action: string; at: string; scanId: string | null; actor: string | null; detail: string | null }[];
+  }> {
+    return this.request('GET', `/findings/${encodeURIComponent(id)}/history`);
+  }
+  suppressFinding(id: string, reason: string, until?: string): Promise<StoredFinding> {
+    return this.request('POST', `/findings/${encodeURIComponent(id)}/suppress`, {
+      json: { reason, ...(until ? { until } : {}) },
+    });
+  }
+  uploadScan(report: ScanReport, workload?: WorkloadIdentity, tenantId?: string): Promise<ScanUploadResult> {
+    return this.request('POST', '/scans', {
+      json: { report, ...(workload ? { workload } : {}), ...(tenantId ? { tenantId } : {}) },
+    });
+  }
+  listAlerts(
+    q: ListQuery & { priority?: string; rule?: string; host?: string; since?: string } = {},
+  ): Promise<Page<StoredEvent>> {
+    return this.request('GET', '/alerts', { query: { ...q } });
+  }
+  sendEvents(
+    events: { id: string; ts: string; type: string; [k: string]: unknown }[],
+    agentId?: string,
+  ): Promise<IngestResult> {
+    return this.request('POST', '/events', {
+      query: { agentId },
+      ndjson: events.map((e) => JSON.stringify(e)).join('\n'),
+    });
+  }
+  listTokens(q: ListQuery = {}): Promise<Page<TokenInfo>> {
+    return this.request('GET', '/tokens', { query: { ...q } });
+  }
+  createToken(input: {
+    name: string;
+    role: Role;
+    tenantId?: string;
+    expiresAt?: string;
+  }): Promise<{ token: string; info: TokenInfo }> {
+    return this.request('POST', '/tokens', { json: input });
+  }
+  revokeToken(id: string): Promise<TokenInfo> {
+    return this.request('DELETE', `/tokens/${encodeURIComponent(id)}`);
+  }
+  listTenants(q: ListQuery = {}): Promise<Page<Tenant>> {
+    return this.request('GET', '/tenants', { query: { ...q } });
+  }
+  createTenant(input: { name: string; kind: 'account' | 'cluster' | 'team'; parentId?: string }): Promise<Tenant> {
+    return this.request('POST', '/tenants', { json: input });
+  }
+  listAgents(q: ListQuery = {}): Promise<Page<Agent>> {
+    return this.request('GET', '/agents', { query: { ...q } });
+  }
+  registerAgent(input: {
+    name: string;
+    hostname?: string;
+    version?: string;
+    workload?: WorkloadIdentity;
+  }): Promise<Agent> {
+    return this.request('POST', '/agents', { json: input });
+  }
+  heartbeat(agentId: string, beat: { version?: string; health?: Record<string, unknown> } = {}): Promise<Agent> {
+    return this.request('POST', `/agents/${encodeURIComponent(agentId)}/heartbeat`, { json: beat });
+  }
+  listAudit(q: ListQuery & { action?: string } = {}): Promise<Page<AuditEntry>> {
+    return this.request('GET', '/audit', { query: { ...q } });
+  }
+  posture(tenant?: string): Promise<Posture> {
+    return this.request('GET', '/posture', { query: { tenant } });
+  }
+}

@@ -1,0 +1,45 @@
+import { InputError } from '@palisade/core';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseEventBatch } from './events.js';
+
+describe('parseEventBatch', () => {
+  it('reads one event per non-empty line', () => {
+    const events = parseEventBatch(
+      '{"id":"a","ts":"t","type":"exec"}\n\n{"id":"b","ts":"t","type":"open","rule":"r"}\n',
+    );
+    expect(events.map((e) => e.id)).toEqual(['a', 'b']);
+  });
+
+  it('names the line and the field that is wrong', () => {
+    expect(() => parseEventBatch('{"id":"a","ts":"t","type":"exec"}\n[1]')).toThrow(
+      'events batch line 2: expected a JSON object',
+    );
+    expect(() => parseEventBatch('{"ts":"t","type":"exec"}')).toThrow(/line 1: "id" must be/);
+    expect(() => parseEventBatch('{"id":"a","ts":"t","type":"exec","rule":5}')).toThrow(
+      /line 1: "rule" must be a string/,
+    );
+  });
+
+  it('either returns well-formed events or throws InputError, for any input', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.array(fc.jsonValue()).map((xs) => xs.map((x) => JSON.stringify(x)).join('\n')),
+        ),
+        (body) => {
+          try {
+            for (const e of parseEventBatch(body)) {
+              expect(typeof e.id).toBe('string');
+              expect(typeof e.ts).toBe('string');
+              expect(typeof e.type).toBe('string');
+            }
+          } catch (err) {
+            expect(err).toBeInstanceOf(InputError);
+          }
+        },
+      ),
+    );
+  });
+});

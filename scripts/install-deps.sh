@@ -20,6 +20,7 @@ DEBIAN_PACKAGES=(
   util-linux   # unshare, for pid-namespace sensor tests
   postgresql   # the server's store tests run against a real PostgreSQL (scripts/postgres.sh)
   openssl      # TLS certificates for the server's HTTPS test
+  busybox-static  # tiny container images built locally for runtime tests
 )
 
 missing=()

@@ -22,6 +22,8 @@ export interface FindingTarget {
   path?: string;
   line?: number;
   layer?: LayerRef;
+  /** Git history scans: the commit that introduced what was found. */
+  commit?: string;
 }
 
 export interface Cvss {
@@ -37,6 +39,8 @@ export interface Frameworks {
   mitre?: string[];
   nsa?: string[];
   pci?: string[];
+  /** Kubernetes Pod Security Standards level(s) whose control a misconfiguration breaks: "baseline", "restricted". */
+  pss?: string[];
 }
 
 export interface Suppression {

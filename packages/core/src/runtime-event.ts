@@ -92,6 +92,10 @@ export interface RuntimeContainer {
   /** Container start time, nanoseconds since the Unix epoch. */
   startTs?: number;
   mounts?: RuntimeContainerMount[];
+  /** Container labels as the engine reports them (OCI image labels plus run-time labels). */
+  labels?: Record<string, string>;
+  /** Content id of the image (e.g. "sha256:…" or the engine's 64-hex id). */
+  imageId?: string;
 }
 
 export interface RuntimeK8s {
@@ -181,4 +185,16 @@ export interface Alert {
   tags: string[];
   hostname: string;
   source: string;
+  /** Responses taken (or, in audit mode, that would have been taken) for this alert. */
+  actions?: AlertAction[];
+}
+
+/** One response to an alert: what was done, to what, and how it went. */
+export interface AlertAction {
+  action: 'alert' | 'kill' | 'stop' | 'pause';
+  mode: 'audit' | 'enforce';
+  /** "pid:1234", "pgid:1234", "container:<id>"; "host" for a container action on a host process; "alert" for alert. */
+  target: string;
+  result: 'done' | 'audited' | 'rate-limited' | 'skipped' | 'failed';
+  error?: string;
 }

@@ -10,12 +10,16 @@ import { finalizeOsPackages } from './analyzer/pkg/index.js';
 import type { ArtifactAnalysis, PackageSet } from './analyzer/types.js';
 import { readSbom } from './artifact/sbom/index.js';
 import { detectVulnerabilities } from './detector/vuln/index.js';
+import { scanImageConfig } from './misconfig/index.js';
+import { scanFunctionConfigSecrets, scanGitHistory, scanImageConfigSecrets } from './secret/index.js';
 import { VulnDb } from './vulndb/index.js';
 import { vulnDbPath } from './vulndb-path.js';
 
 export type ScanTargetKind = ArtifactKind | 'sbom';
 
-export type ScannerName = 'vuln';
+/** vuln: known vulnerabilities of packages; secret: credentials in files, layers, config env and git
+ * history; config: misconfigurations of Kubernetes manifests, Dockerfiles and image configs. */
+export type ScannerName = 'vuln' | 'secret' | 'config';
 
 export interface ScanOptions {
   kind: ScanTargetKind;
@@ -45,6 +49,7 @@ export async function scanArtifact(opts: ScanOptions): Promise<ScanReport> {
         findings,
       };
     });
+    results.push(...(await secretResults(analysis, opts)), ...configResults(analysis, opts));
     return {
       schemaVersion: 1,
       createdAt: new Date().toISOString(),
@@ -73,7 +78,7 @@ async function analyze(opts: ScanOptions): Promise<ArtifactAnalysis> {
   const tempDir = await mkdtemp(path.join(opts.cacheDir, 'tmp-'));
   try {
     return await analyzeArtifact(opts.kind, opts.target, {
-      analyzers: analyzersFor(opts.kind),
+      analyzers: analyzersFor(opts.kind, opts.scanners),
       tempDir,
       skipDirs: opts.skipDirs,
       skipFiles: opts.skipFiles,
@@ -83,6 +88,52 @@ async function analyze(opts: ScanOptions): Promise<ArtifactAnalysis> {
   } finally {
     await rm(tempDir, { recursive: true, force: true });
   }
+}
+
+/** One result per file with secrets, plus the image or function configuration and git history. */
+async function secretResults(analysis: ArtifactAnalysis, opts: ScanOptions): Promise<ScanResult[]> {
+  if (!opts.scanners.includes('secret')) return [];
+  const found = [...(analysis.secrets ?? [])];
+  if (analysis.artifact.image) found.push(...scanImageConfigSecrets(analysis.artifact.image));
+  if (analysis.functionConfig) found.push(...scanFunctionConfigSecrets(analysis.functionConfig));
+  if (opts.kind === 'repo') {
+    // A secret still in the working tree is also in history: keep the history copy, which names
+    // the commit that added it (same path and secret give the same id).
+    const history = await scanGitHistory(opts.target);
+    const historyIds = new Set(history.map((f) => f.id));
+    return groupByPath([...found.filter((f) => !historyIds.has(f.id)), ...history], 'secret', 'secret');
+  }
+  return groupByPath(found, 'secret', 'secret');
+}
+
+/** One result per misconfigured file, plus the image configuration. */
+function configResults(analysis: ArtifactAnalysis, opts: ScanOptions): ScanResult[] {
+  if (!opts.scanners.includes('config')) return [];
+  const results: ScanResult[] = (analysis.misconfigurations ?? []).map((m) => ({
+    target: m.filePath,
+    class: 'config',
+    type: m.type,
+    packages: [],
+    findings: m.findings,
+  }));
+  if (analysis.artifact.image)
+    results.push(...groupByPath(scanImageConfig(analysis.artifact.image), 'config', 'image-config'));
+  return results;
+}
+
+function groupByPath(findings: Finding[], cls: 'secret' | 'config', type: string): ScanResult[] {
+  const byPath = new Map<string, Finding[]>();
+  for (const f of findings) {
+    const key = f.target.path ?? '';
+    byPath.set(key, [...(byPath.get(key) ?? []), f]);
+  }
+  return [...byPath].map(([target, list]) => ({
+    target,
+    class: cls,
+    type,
+    packages: [],
+    findings: list.sort((a, b) => (a.target.line ?? 0) - (b.target.line ?? 0)),
+  }));
 }
 
 /**

@@ -37,7 +37,7 @@ const TARGETS: { kind: ScanTargetKind; arg: string; summary: string }[] = [
   { kind: 'sbom', arg: 'FILE', summary: 'an existing CycloneDX or SPDX JSON SBOM' },
 ];
 
-const SCANNERS = ['vuln', 'none'] as const;
+const SCANNERS = ['vuln', 'secret', 'config', 'none'] as const;
 
 interface ScanFlags {
   format: ReportFormat;
@@ -62,7 +62,9 @@ interface ScanFlags {
 }
 
 export function scanCommand(): Command {
-  const scan = new Command('scan').description('scan an artifact for packages (SBOM) and known vulnerabilities');
+  const scan = new Command('scan').description(
+    'scan an artifact: packages (SBOM), known vulnerabilities, secrets and misconfigurations',
+  );
   for (const t of TARGETS) {
     const cmd = scan.command(t.kind).description(`scan ${t.summary}`).argument(`<${t.arg}>`, t.summary);
     addScanOptions(cmd, t.kind);
@@ -107,7 +109,10 @@ function addScanOptions(cmd: Command, kind: ScanTargetKind): void {
     )
     .addOption(new Option('--vex <file...>', 'OpenVEX or CycloneDX VEX documents that mark findings not affected'))
     .addOption(
-      new Option('--scanners <list>', 'what to detect: vuln, or none to only list packages')
+      new Option(
+        '--scanners <list>',
+        'what to detect, comma-separated: vuln, secret, config (misconfigurations); none lists packages only',
+      )
         .default('vuln')
         .env('PALISADE_SCANNERS'),
     )

@@ -2,6 +2,9 @@
 // module plus one line in the list of its category.
 
 import type { ArtifactKind } from '../analyze-artifact.js';
+import { misconfigAnalyzer } from '../misconfig/index.js';
+import type { ScannerName } from '../scan.js';
+import { secretAnalyzer } from '../secret/index.js';
 import { installedAnalyzers, lockfileAnalyzers } from './lang/index.js';
 import { osAnalyzers } from './os/index.js';
 import { pkgAnalyzers } from './pkg/index.js';
@@ -16,7 +19,16 @@ const sourceTree: readonly Analyzer[] = lockfileAnalyzers;
 /** Function packages ship both lockfiles and their installed dependencies (node_modules, site-packages, Go bootstrap). */
 const functionPackage: readonly Analyzer[] = unique([...lockfileAnalyzers, ...installedAnalyzers]);
 
-export function analyzersFor(kind: ArtifactKind): readonly Analyzer[] {
+/** The analyzers for an artifact kind, plus the secret and misconfiguration analyzers when asked for. */
+export function analyzersFor(kind: ArtifactKind, scanners: readonly ScannerName[] = []): readonly Analyzer[] {
+  const extra = [
+    ...(scanners.includes('secret') ? [secretAnalyzer] : []),
+    ...(scanners.includes('config') ? [misconfigAnalyzer] : []),
+  ];
+  return extra.length ? [...packageAnalyzersFor(kind), ...extra] : packageAnalyzersFor(kind);
+}
+
+function packageAnalyzersFor(kind: ArtifactKind): readonly Analyzer[] {
   switch (kind) {
     case 'image':
     case 'rootfs':

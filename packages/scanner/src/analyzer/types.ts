@@ -1,7 +1,7 @@
 // The analyzer contract: an analyzer names the files it wants and turns one file into facts
 // (OS identity, packages). It never prints, never decides exit codes, never knows about formats.
 
-import type { ArtifactInfo, OsInfo, Package, ResultClass } from '@palisade/core';
+import type { ArtifactInfo, Finding, OsInfo, Package, ResultClass } from '@palisade/core';
 
 export type AnalyzerCategory = 'os' | 'pkg' | 'lang' | 'config' | 'secret';
 
@@ -31,6 +31,17 @@ export interface PackageSet {
 export interface AnalysisResult {
   os?: OsInfo;
   packageSets?: PackageSet[];
+  /** Secret findings in this file (secret analyzer); the layer applier adds `target.layer`. */
+  secrets?: Finding[];
+  /** Configuration files checked by the misconfiguration analyzer (only files with findings). */
+  misconfigurations?: MisconfigurationSet[];
+}
+
+/** Misconfiguration findings of one configuration file (Kubernetes manifest, Dockerfile). */
+export interface MisconfigurationSet {
+  filePath: string;
+  type: 'kubernetes' | 'dockerfile';
+  findings: Finding[];
 }
 
 export interface AnalyzerContext {
@@ -54,6 +65,10 @@ export interface ArtifactAnalysis {
   packageSets: PackageSet[];
   /** Non-fatal problems met while reading (unreadable file, corrupt lockfile …). */
   warnings: string[];
+  /** Secrets in the files of the final view (whiteouts honoured), each with its layer; absent when none were found. */
+  secrets?: Finding[];
+  /** Misconfigurations in the files of the final view (whiteouts honoured); absent when none were found. */
+  misconfigurations?: MisconfigurationSet[];
   /** Function artifacts: the parsed configuration, environment included, for misconfiguration and secret checks. */
   functionConfig?: FunctionConfig;
 }

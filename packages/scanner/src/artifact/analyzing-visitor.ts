@@ -91,7 +91,13 @@ export function createAnalyzingVisitor(opts: AnalyzingVisitorOptions): Analyzing
         const ctx: AnalyzerContext = { warn: (m) => warn(`${where()}${path}: ${m}`) };
         try {
           const result = await analyzer.analyze({ path, size: content.length, mode: info.mode, content }, ctx);
-          if (result && (result.os || (result.packageSets && result.packageSets.length > 0))) {
+          if (
+            result &&
+            (result.os ||
+              (result.packageSets?.length ?? 0) > 0 ||
+              (result.secrets?.length ?? 0) > 0 ||
+              (result.misconfigurations?.length ?? 0) > 0)
+          ) {
             findings.push({ order, result });
           }
         } catch (err) {

@@ -1,9 +1,9 @@
 // Trivy's "applier": keeps analysis results keyed by (file path, layer) and applies each layer on
 // top of the ones below (rewrites, whiteouts, opaque dirs), so the final view is what a container sees.
 
-import type { LayerRef, OsInfo, Package } from '@palisade/core';
+import type { Finding, LayerRef, OsInfo, Package } from '@palisade/core';
 import { mergeOsInfo } from '../analyzer/os/merge-os-info.js';
-import type { AnalysisResult, PackageSet } from '../analyzer/types.js';
+import type { AnalysisResult, MisconfigurationSet, PackageSet } from '../analyzer/types.js';
 
 /** One analyzer's result for one file; `order` is the analyzer's position in the list (its priority). */
 export interface FileFinding {
@@ -93,6 +93,40 @@ export class LayerApplier {
     let os: OsInfo | undefined;
     for (const f of this.files.values()) for (const x of f.findings) if (x.result.os) os = mergeOsInfo(os, x.result.os);
     return os;
+  }
+
+  /** Secret findings of the final view's files, each with the layer its file came from. */
+  secrets(layers?: readonly LayerRef[]): Finding[] {
+    const out: Finding[] = [];
+    for (const path of [...this.files.keys()].sort()) {
+      const file = this.files.get(path)!;
+      const ref = layers?.[file.layer];
+      // Not `createdBy`: a build command can hold the very secret the finding redacts.
+      const layer = ref && { index: ref.index, digest: ref.digest, diffId: ref.diffId };
+      for (const f of file.findings) {
+        for (const s of f.result.secrets ?? []) out.push(layer ? { ...s, target: { ...s.target, layer } } : s);
+      }
+    }
+    return out;
+  }
+
+  /** Misconfiguration sets of the final view's files (a config file deleted by a whiteout is gone), by path. */
+  misconfigurations(layers?: readonly LayerRef[]): MisconfigurationSet[] {
+    const out: MisconfigurationSet[] = [];
+    for (const path of [...this.files.keys()].sort()) {
+      const file = this.files.get(path)!;
+      const ref = layers?.[file.layer];
+      // Not `createdBy`: a build command can hold the very secret the finding redacts.
+      const layer = ref && { index: ref.index, digest: ref.digest, diffId: ref.diffId };
+      for (const f of file.findings) {
+        for (const set of f.result.misconfigurations ?? []) {
+          out.push(
+            layer ? { ...set, findings: set.findings.map((x) => ({ ...x, target: { ...x.target, layer } })) } : set,
+          );
+        }
+      }
+    }
+    return out;
   }
 
   /**

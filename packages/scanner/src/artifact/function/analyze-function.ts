@@ -94,6 +94,10 @@ export async function analyzeFunction(target: string, opts: ResolvedOptions): Pr
   const artifact: ArtifactInfo = { name: target, type: 'function' };
   if (os) artifact.os = os;
   const analysis: ArtifactAnalysis = { artifact, packageSets: applier.packageSets(), warnings };
+  const secrets = applier.secrets();
+  if (secrets.length > 0) analysis.secrets = secrets;
+  const misconfigurations = applier.misconfigurations();
+  if (misconfigurations.length > 0) analysis.misconfigurations = misconfigurations;
   if (config) {
     const fn: NonNullable<ArtifactInfo['function']> = { provider: config.provider };
     if (config.runtime) fn.runtime = config.runtime;

@@ -122,9 +122,13 @@ async function analyzeImageArchive(target: string, name: string, opts: ResolvedO
   }
   opts.onProgress?.({ phase: 'analyze', layerCount, ...visitor.stats });
   const os = applier.os();
+  const secrets = applier.secrets(plan.metadata.layers);
+  const misconfigurations = applier.misconfigurations(plan.metadata.layers);
   return {
     artifact: { name, type: 'image', ...(os ? { os } : {}), image: plan.metadata },
     packageSets: applier.packageSets(plan.metadata.layers),
     warnings,
+    ...(secrets.length > 0 ? { secrets } : {}),
+    ...(misconfigurations.length > 0 ? { misconfigurations } : {}),
   };
 }

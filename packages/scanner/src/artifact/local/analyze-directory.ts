@@ -54,5 +54,13 @@ export async function analyzeDirectory(
     const head = await readGitHead(root);
     if (head) artifact.repository = head;
   }
-  return { artifact, packageSets: applier.packageSets(), warnings };
+  const secrets = applier.secrets();
+  const misconfigurations = applier.misconfigurations();
+  return {
+    artifact,
+    packageSets: applier.packageSets(),
+    warnings,
+    ...(secrets.length > 0 ? { secrets } : {}),
+    ...(misconfigurations.length > 0 ? { misconfigurations } : {}),
+  };
 }

@@ -1,0 +1,63 @@
+// Types shared by the misconfiguration parsers, rules and the scan: rule metadata (the docs and
+// findings read it) and what a rule check returns (where, in the parsed document, it found a problem).
+
+import type { Finding, Severity } from '@palisade/core';
+import type { Dockerfile, DockerInstruction } from './dockerfile-parser.js';
+import type { K8sResource } from './kubernetes-resource.js';
+
+export type ConfigType = 'kubernetes' | 'dockerfile';
+
+export interface RuleFrameworks {
+  cis?: string[];
+  nsa?: string[];
+  /** Pod Security Standards level whose control this rule enforces. */
+  pss?: 'baseline' | 'restricted';
+  mitre?: string[];
+}
+
+export interface RuleMeta {
+  /** Stable id: PAL-K8S-001, PAL-DF-001, PAL-IMG-001. Never reused for another check. */
+  id: string;
+  severity: Severity;
+  title: string;
+  rationale: string;
+  remediation: string;
+  references: string[];
+  frameworks: RuleFrameworks;
+}
+
+/** A path into a parsed YAML/JSON document: keys and sequence indexes. */
+export type DocPath = readonly (string | number)[];
+
+export interface K8sIssue {
+  /** The offending field, or the nearest existing parent when the problem is a missing field. */
+  path: DocPath;
+  /** What exactly is wrong here ("container \"app\" sets privileged: true"). */
+  detail: string;
+}
+
+export interface K8sRule extends RuleMeta {
+  readonly target: 'kubernetes';
+  check(resource: K8sResource): K8sIssue[];
+}
+
+export interface DockerIssue {
+  /** The offending instruction, or the stage's FROM when the problem is something missing. */
+  instruction: DockerInstruction;
+  detail: string;
+}
+
+export interface DockerfileRule extends RuleMeta {
+  readonly target: 'dockerfile';
+  check(dockerfile: Dockerfile): DockerIssue[];
+}
+
+export type ConfigRule = K8sRule | DockerfileRule;
+
+/** The outcome of scanning one configuration file. */
+export interface ConfigScanResult {
+  type: ConfigType;
+  findings: Finding[];
+  /** Non-fatal problems: expired suppressions, skipped templates, unknown directives. */
+  warnings: string[];
+}

@@ -6,6 +6,7 @@ import { dbCommand } from './commands/db.js';
 import { rulesCommand } from './commands/rules.js';
 import { scanCommand } from './commands/scan.js';
 import { serverCommand } from './commands/server.js';
+import { upCommand } from './commands/up.js';
 import { describeError, EXIT_ERROR } from './exit.js';
 import { VERSION } from './version.js';
 
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   program.addCommand(dbCommand());
   program.addCommand(rulesCommand());
   program.addCommand(serverCommand());
+  program.addCommand(upCommand());
   for (const c of clientCommands()) program.addCommand(c);
   // Subcommands inherit exitOverride so that usage errors come back here as exit code 2.
   for (const c of allCommands(program)) c.exitOverride();

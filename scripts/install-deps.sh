@@ -21,6 +21,7 @@ DEBIAN_PACKAGES=(
   postgresql   # the server's store tests run against a real PostgreSQL (scripts/postgres.sh)
   openssl      # TLS certificates for the server's HTTPS test
   busybox-static  # tiny container images built locally for runtime tests
+  libc6-dev    # static C programs in runtime tests (memfd loader)
 )
 
 missing=()

@@ -1,6 +1,7 @@
 // The command tree. Each command parses its flags and calls into the packages; no domain logic here.
 
 import { Command, CommanderError } from 'commander';
+import { agentCommand } from './commands/agent.js';
 import { clientCommands } from './commands/client.js';
 import { dbCommand } from './commands/db.js';
 import { rulesCommand } from './commands/rules.js';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   program.addCommand(scanCommand());
   program.addCommand(dbCommand());
   program.addCommand(rulesCommand());
+  program.addCommand(agentCommand());
   program.addCommand(serverCommand());
   program.addCommand(upCommand());
   for (const c of clientCommands()) program.addCommand(c);

@@ -1,6 +1,6 @@
 // `palisade agent` as a child process on the real kernel: alerts on stdout (JSON) and in a file,
 // delivered to a real Palisade server through the disk queue; SIGHUP reloads, SIGTERM exits 0.
-// The child runs the built command module (packages/cli/dist/commands/agent.js, from `npm run build`).
+// The child runs the built `palisade` bin (from `npm run build`), as a user would.
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -9,6 +9,7 @@ import path from 'node:path';
 import { PalisadeClient, startServer } from '@palisade/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../../../test-support/paths.js';
+import { palisadeBin } from './cli-harness.js';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'palisade-agent-cli-'));
 const rulesFile = path.join(work, 'rules.yaml');
@@ -61,16 +62,11 @@ beforeAll(async () => {
     logLevel: 'warn',
   });
   token = server.bootstrapToken!;
-  const runner = path.join(work, 'run-agent.mjs');
-  const agentModule = path.join(repoRoot, 'packages/cli/dist/commands/agent.js');
-  fs.writeFileSync(
-    runner,
-    `import { agentCommand } from ${JSON.stringify(agentModule)};\nawait agentCommand().parseAsync(process.argv.slice(2), { from: 'user' });\n`,
-  );
   agent = spawn(
     process.execPath,
     [
-      runner,
+      palisadeBin,
+      'agent',
       ...['--rules', rulesFile, '--output', 'json', '--output-file', path.join(work, 'alerts.ndjson')],
       ...['--server', server.url, '--queue-dir', path.join(work, 'queue'), '--hostname', 'cli-agent-host'],
       ...['--inventory-interval', '0'],
@@ -126,11 +122,9 @@ describe('palisade agent (child process) (root, BTF)', () => {
     expect(new Set(stored.items.map((e) => e.id)).size).toBe(stored.items.length);
   });
 
-  it('refuses an unknown priority with a usage error', () => {
-    const r = spawnSync(process.execPath, [path.join(work, 'run-agent.mjs'), '--min-priority', 'loud'], {
-      encoding: 'utf8',
-    });
-    expect(r.status).not.toBe(0);
+  it('refuses an unknown priority with a usage error (exit 2)', () => {
+    const r = spawnSync(process.execPath, [palisadeBin, 'agent', '--min-priority', 'loud'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/unknown priority "loud"/);
   });
 });

@@ -1,0 +1,193 @@
+#!/usr/bin/env node
+// bench/runtime-agent: the whole agent (sensor → enrich → Falco stable + Palisade default rules →
+// batched output) under load. (a) exec storm with and without the agent, (b) openat storm through
+// the full pipeline, paced and flat out, (c) agent RSS (Node + sensor). Prints figures; asserts nothing.
+//   node bench/runtime-agent.mjs   (as root, after `npm run build`)
+// Env: EXECS (20000), STORM_RATE (250000), STORM_EVENTS (2000000), RUNS (2).
+
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const workDir = path.join(repoRoot, 'bench', '.work', 'runtime-agent');
+const EXECS = Number(process.env.EXECS ?? 20000);
+const STORM_RATE = Number(process.env.STORM_RATE ?? 250000);
+const STORM_EVENTS = Number(process.env.STORM_EVENTS ?? 2000000);
+const RUNS = Number(process.env.RUNS ?? 2);
+
+// The load generator is C so that it, not Node, sets the pace: `exec N WORKERS` or `open N FILE RATE`.
+const STORM_C = `
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + t.tv_nsec / 1e9; }
+int main(int argc, char **argv) {
+  if (argc < 4) return 64;
+  long n = atol(argv[2]);
+  double t0 = now();
+  if (strcmp(argv[1], "open") == 0) {
+    double rate = argc > 4 ? atof(argv[4]) : 0;
+    for (long i = 0; i < n; i++) {
+      int fd = open(argv[3], O_RDONLY);
+      if (fd >= 0) close(fd);
+      if (rate > 0 && (i & 255) == 0) {
+        double ahead = t0 + i / rate - now();
+        if (ahead > 0) { struct timespec s = { 0, (long)(ahead * 1e9) }; nanosleep(&s, 0); }
+      }
+    }
+  } else {
+    int workers = atoi(argv[3]);
+    for (int w = 0; w < workers; w++) {
+      if (fork() == 0) {
+        for (long i = w; i < n; i += workers) {
+          pid_t p = fork();
+          if (p == 0) { execl("/bin/true", "true", (char *)0); _exit(127); }
+          waitpid(p, 0, 0);
+        }
+        _exit(0);
+      }
+    }
+    while (wait(0) > 0) {}
+  }
+  printf("%.6f\\n", now() - t0);
+  return 0;
+}
+`;
+
+function buildTools() {
+  mkdirSync(workDir, { recursive: true });
+  const src = path.join(workDir, 'storm.c');
+  writeFileSync(src, STORM_C);
+  const bin = path.join(workDir, 'palisade-agent-storm');
+  execFileSync('cc', ['-O2', '-o', bin, src]);
+  const small = path.join(workDir, 'small-file');
+  writeFileSync(small, 'x');
+  return { storm: bin, small };
+}
+
+function runStorm(bin, args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve(Number(out.trim())) : reject(new Error(`${bin} ${args.join(' ')} exited ${code}`)),
+    );
+  });
+}
+
+function rssMb(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** An output that only counts: the bench measures the pipeline, not a terminal. */
+function countingOutput() {
+  const out = {
+    name: 'count',
+    alerts: 0,
+    write(batch) {
+      out.alerts += batch.length;
+    },
+    close: async () => {},
+  };
+  return out;
+}
+
+async function withAgent(mod, fn) {
+  const out = countingOutput();
+  const rules = [path.join(repoRoot, '..', 'shared', 'data', 'falco', 'falco_rules.yaml')];
+  const def = mod.defaultRulesFile();
+  if (def) rules.push(def);
+  const agent = mod.startAgent({
+    rules,
+    outputs: [out],
+    ignoreComms: ['node'], // this bench's own process
+    enrich: process.env.NO_ENRICH ? undefined : mod.defaultEnrichStage(),
+    sensor: { binaryPath: mod.locateSensorBinary() },
+    log: () => {},
+  });
+  await agent.ready;
+  let peak = 0;
+  const timer = setInterval(() => {
+    const s = agent.stats();
+    peak = Math.max(peak, process.memoryUsage().rss / 1048576 + (s.sensorPid ? rssMb(s.sensorPid) : 0));
+  }, 200);
+  try {
+    const before = agent.stats();
+    const seconds = await fn();
+    await new Promise((r) => setTimeout(r, 500)); // let the last records drain through the pipe
+    await agent.flush();
+    const after = agent.stats();
+    return {
+      seconds,
+      events: after.events - before.events,
+      alerts: out.alerts,
+      drops: after.drops - before.drops,
+      peakRss: peak,
+      enriched: !process.env.NO_ENRICH,
+    };
+  } finally {
+    clearInterval(timer);
+    await agent.stop();
+  }
+}
+
+const pct = (a, b) => `${(((a - b) / b) * 100).toFixed(1)}%`;
+const fmt = (n) => Math.round(n).toLocaleString('en-US');
+
+async function main() {
+  if (process.getuid?.() !== 0) throw new Error('run as root: the sensor loads BPF programs');
+  const mod = await import(path.join(repoRoot, 'packages/agent/dist/index.js')).catch(() => {
+    throw new Error('build first: npm run build');
+  });
+  const { storm, small } = buildTools();
+
+  const bare = [];
+  const withA = [];
+  let execInfo;
+  for (let r = 0; r < RUNS; r++) {
+    bare.push(await runStorm(storm, ['exec', String(EXECS), '2']));
+    execInfo = await withAgent(mod, () => runStorm(storm, ['exec', String(EXECS), '2']));
+    withA.push(execInfo.seconds);
+  }
+  const best = (xs) => Math.min(...xs);
+  console.log(
+    `(a) exec storm: ${fmt(EXECS)} processes on 2 workers, full agent (enrichment ${execInfo.enriched ? 'on' : 'off'})`,
+  );
+  console.log(`    without agent  ${best(bare).toFixed(2)} s  (${fmt(EXECS / best(bare))} exec/s)`);
+  console.log(`    with agent     ${best(withA).toFixed(2)} s  (${fmt(EXECS / best(withA))} exec/s)`);
+  console.log(`    overhead       ${pct(best(withA), best(bare))}`);
+  console.log(
+    `    events through the pipeline ${fmt(execInfo.events)}, alerts ${fmt(execInfo.alerts)}, kernel drops ${execInfo.drops}`,
+  );
+
+  for (const rate of [STORM_RATE, 0]) {
+    const alone = await runStorm(storm, ['open', String(STORM_EVENTS), small, String(rate)]);
+    const r = await withAgent(mod, () => runStorm(storm, ['open', String(STORM_EVENTS), small, String(rate)]));
+    console.log(`(b) openat storm, ${fmt(STORM_EVENTS)} opens, ${rate ? `${fmt(rate)} opens/s paced` : 'flat out'}`);
+    console.log(`    generator alone ${alone.toFixed(2)} s (${fmt(STORM_EVENTS / alone)} opens/s)`);
+    console.log(`    with agent      ${r.seconds.toFixed(2)} s (${fmt(STORM_EVENTS / r.seconds)} opens/s)`);
+    console.log(
+      `    evaluated ${fmt(r.events)} events = ${fmt(r.events / r.seconds)} events/s; alerts ${fmt(r.alerts)}; kernel drops ${fmt(r.drops)}`,
+    );
+    console.log(`    agent RSS peak (Node + sensor) ${r.peakRss.toFixed(1)} MB`);
+  }
+  console.log(`(c) agent RSS peak during the exec storm ${execInfo.peakRss.toFixed(1)} MB (target < 150 MB)`);
+}
+
+await main();

@@ -22,6 +22,7 @@ DEBIAN_PACKAGES=(
   openssl      # TLS certificates for the server's HTTPS test
   busybox-static  # tiny container images built locally for runtime tests
   libc6-dev    # static C programs in runtime tests (memfd loader)
+  nftables iproute2  # network policy enforcement and its namespace lab tests
 )
 
 missing=()

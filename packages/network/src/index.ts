@@ -1,1 +1,58 @@
-export {};
+// Public API of @palisade/network: the Calico-compatible policy model and loader, the selector
+// language, the pure evaluator, and the nftables compiler and applier.
+
+export {
+  type Decision,
+  domainMatches,
+  evaluate,
+  type Flow,
+  policiesFor,
+  stagedView,
+  type TraceStep,
+  type Verdict,
+} from './evaluate/evaluate.js';
+export { parseFlowSpec, renderDecision } from './evaluate/flow-spec.js';
+export {
+  exportCalicoYaml,
+  exportKubernetesNetworkPolicies,
+  type FidelityNote,
+  type KubernetesExport,
+  selectorToLabelSelector,
+} from './export/export.js';
+export { type Cidr, cidrContains, formatCidr, parseCidr, parseIp } from './model/cidr.js';
+export {
+  convertK8sNetworkPolicy,
+  type K8sLabelSelector,
+  type K8sNetworkPolicySpec,
+  labelSelectorToCalico,
+} from './model/k8s-policy.js';
+export { loadPolicyModel, type PolicyInput } from './model/load.js';
+export type {
+  Action,
+  Direction,
+  Endpoint,
+  EntityRule,
+  IcmpMatch,
+  NamedPort,
+  NetworkSet,
+  Policy,
+  PolicyModel,
+  PortMatch,
+  Rule,
+  Tier,
+} from './model/types.js';
+export { type ApplyOptions, applyNftScript, applyRuleset, NftApplyError } from './nft/apply.js';
+export { type CompileOptions, compileRuleset, DEFAULT_FAILSAFE_TCP_PORTS } from './nft/compile.js';
+export { addEndpointIncrementally, type ElementAdd, type EndpointAdd, renderElementAdds } from './nft/incremental.js';
+export { type HookResult, type Packet, runHook } from './nft/interpret.js';
+export type { Match, NftChain, NftMap, NftRule, NftRuleset, NftSet, NftVerdict, Statement } from './nft/ir.js';
+export { type ExistingObjects, parseExistingObjects, renderReplace, renderTable } from './nft/render.js';
+export {
+  compileSelector,
+  type Labels,
+  parseSelector,
+  printSelector,
+  type SelectorAst,
+  SelectorError,
+  type SelectorMatcher,
+} from './selector/selector.js';

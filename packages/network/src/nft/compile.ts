@@ -1,0 +1,579 @@
+// Compiles a PolicyModel and its endpoints into one nftables table (as IR): dispatch by interface
+// verdict maps, one chain per policy and direction, per-endpoint tier chains, deduplicated sets.
+
+import {
+  endpointLabels,
+  entityIsScoped,
+  entityMatcher,
+  type Holder,
+  namespaceLabels,
+  policiesFor,
+} from '../evaluate/evaluate.js';
+import { type Cidr, formatCidr, isSingleAddress, parseCidr } from '../model/cidr.js';
+import type { Direction, Endpoint, EntityRule, Policy, PolicyModel, Rule, Tier } from '../model/types.js';
+import { compileSelector } from '../selector/selector.js';
+import {
+  type Family,
+  MARK_ALLOW,
+  MARK_PASS,
+  type Match,
+  type NftChain,
+  type NftMap,
+  type NftRule,
+  type NftRuleset,
+  type NftSet,
+  type Statement,
+} from './ir.js';
+
+export interface CompileOptions {
+  /** TCP ports to the host that no policy can close (SSH and the agent's port). */
+  readonly failsafeTcpPorts?: readonly number[];
+  /** NFLOG group for denies and Log rules. */
+  readonly logGroup?: number;
+  readonly table?: string;
+}
+
+export const DEFAULT_FAILSAFE_TCP_PORTS: readonly number[] = [22, 9443];
+
+class SetRegistry {
+  readonly sets: NftSet[] = [];
+  private readonly byKey = new Map<string, string>();
+
+  /** Returns the name of a set with exactly these elements, creating it once. */
+  addr(family: Family, cidrs: readonly Cidr[]): string {
+    const elements = [...new Set(cidrs.map(formatCidr))].sort();
+    return this.intern(
+      'addr',
+      family,
+      elements,
+      cidrs.some((c) => !isSingleAddress(c)),
+    );
+  }
+
+  /** Named sets that the compiler fills itself (not deduplicated by content). */
+  fixed(name: string, type: NftSet['type'], family: Family, elements: string[]): string {
+    this.sets.push({ name, type, family, interval: false, elements });
+    return name;
+  }
+
+  private readonly byArray = new WeakMap<readonly string[], string>();
+
+  addrPort(family: Family, pairs: readonly string[]): string {
+    // Named-port pair lists are cached by the compiler, so the same array comes back: skip the sort.
+    let name = this.byArray.get(pairs);
+    if (!name) {
+      name = this.intern('addrPort', family, [...new Set(pairs)].sort(), false);
+      this.byArray.set(pairs, name);
+    }
+    return name;
+  }
+
+  private intern(type: NftSet['type'], family: Family, elements: string[], interval: boolean): string {
+    const key = `${type}|${family}|${elements.join(',')}`;
+    let name = this.byKey.get(key);
+    if (!name) {
+      name = `${type === 'addr' ? 'a' : 'np'}${family}_${this.sets.length}`;
+      this.byKey.set(key, name);
+      this.sets.push({ name, type, family, interval, elements });
+    }
+    return name;
+  }
+}
+
+function policyLabel(policy: Policy): string {
+  return `${policy.kind}/${policy.namespace ? `${policy.namespace}/` : ''}${policy.name}`;
+}
+
+function splitFamilies(cidrs: readonly Cidr[]): Record<Family, Cidr[]> {
+  return { 4: cidrs.filter((c) => c.version === 4), 6: cidrs.filter((c) => c.version === 6) };
+}
+
+function modelHolders(model: PolicyModel): { holder: Holder; cidrs: Cidr[] }[] {
+  const seen = new Set<string>();
+  const out: { holder: Holder; cidrs: Cidr[] }[] = [];
+  for (const e of model.endpoints) {
+    // The evaluator gives an address to its first endpoint; so do we.
+    const ips = e.ips.filter((ip) => !seen.has(ip));
+    for (const ip of ips) seen.add(ip);
+    out.push({
+      holder: {
+        kind: e.kind,
+        labels: endpointLabels(e),
+        ...(e.namespace ? { namespace: e.namespace } : {}),
+        endpoint: e,
+      },
+      cidrs: ips.map((ip) => parseCidr(ip)!),
+    });
+  }
+  for (const s of model.networkSets) {
+    out.push({
+      holder: { kind: s.kind, labels: s.labels, ...(s.namespace ? { namespace: s.namespace } : {}) },
+      cidrs: s.nets.map((n) => parseCidr(n)!),
+    });
+  }
+  return out;
+}
+
+type Alternative = Match[];
+
+/** Why a set holds what it holds, so one endpoint can later be added without a recompile. */
+export type SetSource =
+  | { readonly kind: 'scoped'; readonly policy: Policy; readonly er: EntityRule; readonly family: Family }
+  | { readonly kind: 'not'; readonly selector: string; readonly family: Family }
+  | {
+      readonly kind: 'named';
+      readonly names: readonly string[];
+      readonly protocol: number | undefined;
+      readonly family: Family;
+    };
+
+export class Compiler {
+  readonly sets = new SetRegistry();
+  /** Set name → the rule sides it serves; and sides left out of the table because they were empty. */
+  readonly provenance = new Map<string, SetSource[]>();
+  readonly emptySources: SetSource[] = [];
+  readonly chains: NftChain[] = [];
+  readonly ruleIds = new Map<number, { policy: string; direction: Direction; rule: number; action: string }>();
+  private nextId = 1;
+  private readonly holders;
+  private readonly holdersByNamespace = new Map<string, { holder: Holder; cidrs: Cidr[] }[]>();
+  private readonly endpointChains = new Map<string, string>();
+  private readonly globalHolders: { holder: Holder; cidrs: Cidr[] }[] = [];
+  private readonly policyChains = new Map<string, string>();
+  private readonly tierChains = new Map<string, string>();
+  private readonly logGroup: number;
+
+  private record(set: string, source: SetSource): string {
+    const list = this.provenance.get(set) ?? [];
+    list.push(source);
+    this.provenance.set(set, list);
+    return set;
+  }
+
+  constructor(
+    public model: PolicyModel,
+    options: CompileOptions,
+  ) {
+    this.holders = modelHolders(model);
+    for (const h of this.holders) {
+      const ns = h.holder.namespace;
+      if (ns === undefined) {
+        this.globalHolders.push(h);
+        continue;
+      }
+      const list = this.holdersByNamespace.get(ns) ?? [];
+      list.push(h);
+      this.holdersByNamespace.set(ns, list);
+    }
+    this.logGroup = options.logGroup ?? 1;
+  }
+
+  private id(policy: string, direction: Direction, rule: number, action: string): number {
+    const id = this.nextId++;
+    this.ruleIds.set(id, { policy, direction, rule, action });
+    return id;
+  }
+
+  private readonly scopedCache = new Map<EntityRule, Cidr[]>();
+
+  /** Addresses of every endpoint and network set a rule side's selectors pick (computed once). */
+  private scopedAddresses(policy: Policy, er: EntityRule): Cidr[] {
+    const cached = this.scopedCache.get(er);
+    if (cached) return cached;
+    // Look only at owners in namespaces that can match, not at every endpoint of the cluster.
+    let candidates: { holder: Holder; cidrs: Cidr[] }[];
+    if (er.namespaceSelector !== undefined) {
+      const nsSel = compileSelector(er.namespaceSelector);
+      candidates = [];
+      for (const [ns, list] of this.holdersByNamespace)
+        if (nsSel(namespaceLabels(this.model, ns))) candidates = candidates.concat(list);
+      if (nsSel({}, true)) candidates = candidates.concat(this.globalHolders);
+    } else if (policy.namespace !== undefined) {
+      candidates = this.holdersByNamespace.get(policy.namespace) ?? [];
+    } else candidates = this.holders;
+    const match = entityMatcher(this.model, policy, er);
+    const cidrs = candidates.filter((h) => match(h.holder)).flatMap((h) => h.cidrs);
+    this.scopedCache.set(er, cidrs);
+    return cidrs;
+  }
+
+  /** Address alternatives for one side: each family is a separate alternative (OR). */
+  private sideMatches(
+    policy: Policy,
+    er: EntityRule,
+    side: 'saddr' | 'daddr',
+    family: Family,
+  ): Alternative[] | undefined {
+    const ms: Match[] = [];
+    if (er.nets) {
+      const fam = splitFamilies(er.nets.map((n) => parseCidr(n)!))[family];
+      if (fam.length === 0) return undefined;
+      ms.push({ m: 'addr', side, family, set: this.sets.addr(family, fam), negate: false });
+    }
+    if (er.notNets) {
+      const fam = splitFamilies(er.notNets.map((n) => parseCidr(n)!))[family];
+      if (fam.length > 0) ms.push({ m: 'addr', side, family, set: this.sets.addr(family, fam), negate: true });
+    }
+    if (entityIsScoped(policy, er)) {
+      const cidrs = this.scopedAddresses(policy, er);
+      const fam = splitFamilies(cidrs)[family];
+      const source: SetSource = { kind: 'scoped', policy, er, family };
+      if (fam.length === 0) {
+        this.emptySources.push(source);
+        return undefined; // selects nothing of this family: the rule cannot match
+      }
+      ms.push({ m: 'addr', side, family, set: this.record(this.sets.addr(family, fam), source), negate: false });
+    }
+    if (er.notSelector !== undefined) {
+      // notSelector looks at every owner of the address, in any namespace.
+      const notSelector = compileSelector(er.notSelector);
+      const cidrs = this.holders
+        .filter((h) => notSelector(h.holder.labels, h.holder.namespace === undefined))
+        .flatMap((h) => h.cidrs);
+      const fam = splitFamilies(cidrs)[family];
+      const source: SetSource = { kind: 'not', selector: er.notSelector, family };
+      if (fam.length > 0)
+        ms.push({ m: 'addr', side, family, set: this.record(this.sets.addr(family, fam), source), negate: true });
+      else this.emptySources.push(source);
+    }
+    const port = side === 'saddr' ? 'sport' : 'dport';
+    const negated: Match[] = [];
+    if (er.notPorts) {
+      const ranges = er.notPorts.flatMap((p) => ('name' in p ? [] : [[p.from, p.to] as const]));
+      if (ranges.length > 0) negated.push({ m: 'port', side: port, ranges, negate: true });
+      const named = this.namedPortPairs(er.notPorts, family);
+      const source = this.namedSource(er.notPorts, family);
+      if (named.length > 0)
+        negated.push({
+          m: 'addrPort',
+          side,
+          family,
+          set: this.record(this.sets.addrPort(family, named), source!),
+          negate: true,
+        });
+      else if (source) this.emptySources.push(source);
+    }
+    if (!er.ports) return [[...ms, ...negated]];
+    // Numeric ports and named ports are two ways to match: two alternatives.
+    const alts: Alternative[] = [];
+    const ranges = er.ports.flatMap((p) => ('name' in p ? [] : [[p.from, p.to] as const]));
+    if (ranges.length > 0) alts.push([...ms, ...negated, { m: 'port', side: port, ranges, negate: false }]);
+    const named = this.namedPortPairs(er.ports, family);
+    const source = this.namedSource(er.ports, family);
+    if (named.length > 0)
+      alts.push([
+        ...ms,
+        ...negated,
+        { m: 'addrPort', side, family, set: this.record(this.sets.addrPort(family, named), source!), negate: false },
+      ]);
+    else if (source) this.emptySources.push(source);
+    return alts.length > 0 ? alts : undefined;
+  }
+
+  private currentProtocol: number | undefined;
+
+  private namedSource(ports: EntityRule['ports'] & object, family: Family): SetSource | undefined {
+    const names = ports.flatMap((p) => ('name' in p ? [p.name] : []));
+    return names.length > 0 ? { kind: 'named', names, protocol: this.currentProtocol, family } : undefined;
+  }
+
+  private readonly namedPortCache = new Map<string, string[]>();
+
+  /** Named ports become `address . port` pairs of every endpoint that declares the name. */
+  private namedPortPairs(ports: EntityRule['ports'] & object, family: Family): string[] {
+    const names = new Set(ports.flatMap((p) => ('name' in p ? [p.name] : [])));
+    if (names.size === 0) return [];
+    const key = `${[...names].sort().join(',')}|${this.currentProtocol}|${family}`;
+    const cached = this.namedPortCache.get(key);
+    if (cached) return cached;
+    const out: string[] = [];
+    for (const e of this.model.endpoints) {
+      for (const np of e.ports) {
+        if (!names.has(np.name) || np.protocol !== this.currentProtocol) continue;
+        for (const ip of e.ips) if (parseCidr(ip)!.version === family) out.push(`${ip} . ${np.port}`);
+      }
+    }
+    this.namedPortCache.set(key, out);
+    return out;
+  }
+
+  private ruleToNft(policy: Policy, label: string, dir: Direction, rule: Rule, index: number): NftRule[] {
+    if (rule.destination.domains || rule.source.domains) return []; // needs the DNS proxy's sets
+    this.currentProtocol = rule.protocol;
+    const base: Match[] = [];
+    if (rule.protocol !== undefined) base.push({ m: 'l4proto', proto: rule.protocol, negate: false });
+    if (rule.notProtocol !== undefined) base.push({ m: 'l4proto', proto: rule.notProtocol, negate: true });
+    const families: Family[] = rule.ipVersion
+      ? [rule.ipVersion]
+      : rule.protocol === 1
+        ? [4]
+        : rule.protocol === 58
+          ? [6]
+          : [4, 6];
+    const statements = (): { statements: Statement[]; verdict?: NftRule['verdict'] } => {
+      const id = this.id(label, dir, index, rule.action);
+      switch (rule.action) {
+        case 'Allow':
+          return {
+            statements: [
+              { s: 'ctMark', value: id },
+              { s: 'setMarkBit', bit: MARK_ALLOW },
+            ],
+            verdict: { v: 'return' },
+          };
+        case 'Deny':
+          return {
+            statements: [
+              { s: 'ctMark', value: id },
+              { s: 'log', group: this.logGroup, prefix: `D ${id} ` },
+            ],
+            verdict: { v: 'drop' },
+          };
+        case 'Log':
+          return { statements: [{ s: 'log', group: this.logGroup, prefix: `L ${id} ` }] };
+        case 'Pass':
+          return { statements: [{ s: 'setMarkBit', bit: MARK_PASS }], verdict: { v: 'return' } };
+      }
+    };
+    const action = statements();
+    const out: NftRule[] = [];
+    for (const family of families) {
+      const icmpAlts: Alternative[] = [[]];
+      if (rule.icmp) {
+        const first = icmpAlts[0]!;
+        if (rule.icmp.type !== undefined)
+          first.push({ m: 'icmp', family, field: 'type', value: rule.icmp.type, negate: false });
+        if (rule.icmp.code !== undefined)
+          first.push({ m: 'icmp', family, field: 'code', value: rule.icmp.code, negate: false });
+      }
+      let alts = icmpAlts;
+      if (rule.notICMP) {
+        // not (type and code) = (type differs) or (code differs): two alternatives.
+        const neg: Alternative[] = [];
+        if (rule.notICMP.type !== undefined)
+          neg.push([{ m: 'icmp', family, field: 'type', value: rule.notICMP.type, negate: true }]);
+        if (rule.notICMP.code !== undefined)
+          neg.push([{ m: 'icmp', family, field: 'code', value: rule.notICMP.code, negate: true }]);
+        alts = alts.flatMap((a) => (neg.length > 0 ? neg.map((n) => [...a, ...n]) : [a]));
+      }
+      const src = this.sideMatches(policy, rule.source, 'saddr', family);
+      const dst = this.sideMatches(policy, rule.destination, 'daddr', family);
+      if (!src || !dst) continue;
+      const needsFamily = rule.ipVersion !== undefined || families.length === 1;
+      for (const a of alts)
+        for (const s of src)
+          for (const d of dst) {
+            const matches = [...(needsFamily ? [{ m: 'nfproto', family } as Match] : []), ...base, ...a, ...s, ...d];
+            // An address match already implies the family; without one, a v4+v6 rule needs one copy only.
+            if (family === 6 && !needsFamily && !matches.some((m) => 'family' in m)) continue;
+            out.push({ matches, ...action, comment: `${label} ${dir.toLowerCase()} rule ${index} ${rule.action}` });
+          }
+    }
+    return out;
+  }
+
+  policyChain(policy: Policy, dir: Direction): string {
+    const label = policyLabel(policy);
+    const key = `${label}|${dir}`;
+    let name = this.policyChains.get(key);
+    if (name) return name;
+    name = `pol-${dir === 'Ingress' ? 'in' : 'out'}-${this.policyChains.size}`;
+    this.policyChains.set(key, name);
+    const rules = (dir === 'Ingress' ? policy.ingress : policy.egress).flatMap((r, i) =>
+      this.ruleToNft(policy, label, dir, r, i),
+    );
+    this.chains.push({ name, rules });
+    return name;
+  }
+
+  /** One chain per distinct (tier, applicable policies): endpoints with the same set share it. */
+  tierChain(tier: Tier, policies: Policy[], dir: Direction): string {
+    const chainsOfPolicies = policies.map((p) => this.policyChain(p, dir));
+    const key = `${tier.name}|${dir}|${chainsOfPolicies.join(',')}`;
+    let name = this.tierChains.get(key);
+    if (name) return name;
+    name = `tier-${this.tierChains.size}`;
+    this.tierChains.set(key, name);
+    const rules: NftRule[] = [];
+    for (const c of chainsOfPolicies) {
+      rules.push({ matches: [], statements: [], verdict: { v: 'jump', chain: c } });
+      rules.push({ matches: [{ m: 'markBit', bit: MARK_ALLOW }], statements: [], verdict: { v: 'return' } });
+      rules.push({ matches: [{ m: 'markBit', bit: MARK_PASS }], statements: [], verdict: { v: 'return' } });
+    }
+    if (tier.defaultAction === 'Pass') {
+      rules.push({
+        matches: [],
+        statements: [{ s: 'setMarkBit', bit: MARK_PASS }],
+        verdict: { v: 'return' },
+        comment: `tier ${tier.name} default Pass`,
+      });
+    } else {
+      const id = this.id(`tier/${tier.name}`, dir, -1, 'Deny');
+      rules.push({
+        matches: [],
+        statements: [
+          { s: 'ctMark', value: id },
+          { s: 'log', group: this.logGroup, prefix: `D ${id} ` },
+        ],
+        verdict: { v: 'drop' },
+        comment: `tier ${tier.name} end-of-tier deny`,
+      });
+    }
+    this.chains.push({ name, rules });
+    return name;
+  }
+
+  /**
+   * Endpoints with the same tiers of policies share one chain per direction; anti-spoofing is one
+   * `interface . address` set lookup, so the chain itself does not depend on the endpoint.
+   */
+  /** The chain an endpoint would use, if the table already has it (for incremental adds). */
+  existingEndpointChain(model: PolicyModel, e: Endpoint, dir: Direction): string | undefined {
+    const tiers: string[] = [];
+    for (const { tier, policies } of policiesFor(model, e, dir)) {
+      const chains = policies.map((p) => this.policyChains.get(`${policyLabel(p)}|${dir}`));
+      if (chains.some((c) => c === undefined)) return undefined;
+      const name = this.tierChains.get(`${tier.name}|${dir}|${chains.join(',')}`);
+      if (!name) return undefined;
+      tiers.push(name);
+    }
+    return this.endpointChains.get(this.endpointKey(e, dir, tiers));
+  }
+
+  private endpointKey(e: Endpoint, dir: Direction, tiers: readonly string[]): string {
+    const allow = e.kind === 'WorkloadEndpoint' || e.profiles.includes('projectcalico-default-allow');
+    const antiSpoof = dir === 'Egress' && e.kind === 'WorkloadEndpoint';
+    return `${dir}|${antiSpoof}|${allow}|${tiers.join(',')}`;
+  }
+
+  endpointChain(e: Endpoint, dir: Direction): string {
+    const tiers = policiesFor(this.model, e, dir).map(({ tier, policies }) => this.tierChain(tier, policies, dir));
+    const allow = e.kind === 'WorkloadEndpoint' || e.profiles.includes('projectcalico-default-allow');
+    const antiSpoof = dir === 'Egress' && e.kind === 'WorkloadEndpoint';
+    const key = this.endpointKey(e, dir, tiers);
+    let name = this.endpointChains.get(key);
+    if (name) return name;
+    name = `ep-${dir === 'Ingress' ? 'in' : 'out'}-${this.endpointChains.size}`;
+    this.endpointChains.set(key, name);
+    const rules: NftRule[] = [];
+    if (antiSpoof) {
+      // IPv6 neighbour and router discovery use link-local sources; let them through as Calico does.
+      for (const type of [133, 135, 136])
+        rules.push({
+          matches: [
+            { m: 'l4proto', proto: 58, negate: false },
+            { m: 'icmp', family: 6, field: 'type', value: type, negate: false },
+          ],
+          statements: [],
+          verdict: { v: 'return' },
+        });
+      for (const family of [4, 6] as const)
+        rules.push({
+          matches: [{ m: 'ifaceAddr', family, set: family === 4 ? 'wep_src4' : 'wep_src6', negate: true }],
+          statements: [],
+          verdict: { v: 'drop' },
+          comment: 'anti-spoofing',
+        });
+    }
+    rules.push({ matches: [], statements: [{ s: 'clearMarkBits', mask: MARK_ALLOW | MARK_PASS }] });
+    for (const chain of tiers) {
+      rules.push({ matches: [], statements: [], verdict: { v: 'jump', chain } });
+      rules.push({ matches: [{ m: 'markBit', bit: MARK_ALLOW }], statements: [], verdict: { v: 'return' } });
+      rules.push({ matches: [], statements: [{ s: 'clearMarkBits', mask: MARK_PASS }] });
+    }
+    if (allow) rules.push({ matches: [], statements: [], verdict: { v: 'return' }, comment: 'profile allow' });
+    else {
+      const id = this.id(`profile/${e.kind}`, dir, -1, 'Deny');
+      rules.push({
+        matches: [],
+        statements: [
+          { s: 'ctMark', value: id },
+          { s: 'log', group: this.logGroup, prefix: `D ${id} ` },
+        ],
+        verdict: { v: 'drop' },
+        comment: 'host endpoint default deny',
+      });
+    }
+    this.chains.push({ name, rules });
+    return name;
+  }
+}
+
+/** Builds the whole table; pure, so the same input always gives the same text. */
+export function compileRuleset(model: PolicyModel, options: CompileOptions = {}): NftRuleset {
+  const c = new Compiler(model, options);
+  const maps = {
+    wepEgress: new Map<string, string>(),
+    wepIngress: new Map<string, string>(),
+    hepEgress: new Map<string, string>(),
+    hepIngress: new Map<string, string>(),
+  };
+  const src: Record<Family, string[]> = { 4: [], 6: [] };
+  for (const e of model.endpoints) {
+    if (!e.interfaceName) continue; // not on this host
+    const wep = e.kind === 'WorkloadEndpoint';
+    (wep ? maps.wepEgress : maps.hepEgress).set(e.interfaceName, c.endpointChain(e, 'Egress'));
+    (wep ? maps.wepIngress : maps.hepIngress).set(e.interfaceName, c.endpointChain(e, 'Ingress'));
+    if (wep) for (const ip of e.ips) src[parseCidr(ip)!.version].push(`"${e.interfaceName}" . ${ip}`);
+  }
+  c.sets.fixed('wep_src4', 'ifaceAddr', 4, src[4]);
+  c.sets.fixed('wep_src6', 'ifaceAddr', 6, src[6]);
+  const established: NftRule = {
+    matches: [{ m: 'ctState', states: ['established', 'related'] }],
+    statements: [],
+    verdict: { v: 'accept' },
+  };
+  const invalid: NftRule = { matches: [{ m: 'ctState', states: ['invalid'] }], statements: [], verdict: { v: 'drop' } };
+  const vmap = (key: 'iifname' | 'oifname', map: string): NftRule => ({
+    matches: [],
+    statements: [],
+    verdict: { v: 'vmap', key, map },
+  });
+  const failsafe: NftRule[] = [
+    {
+      matches: [
+        { m: 'l4proto', proto: 6, negate: false },
+        {
+          m: 'port',
+          side: 'dport',
+          ranges: (options.failsafeTcpPorts ?? DEFAULT_FAILSAFE_TCP_PORTS).map((p) => [p, p] as const),
+          negate: false,
+        },
+      ],
+      statements: [],
+      verdict: { v: 'accept' },
+      comment: 'fail-safe ports',
+    },
+  ];
+  const base: NftChain[] = [
+    {
+      name: 'forward',
+      hook: { hook: 'forward', priority: 0, policy: 'accept' },
+      rules: [established, invalid, vmap('iifname', 'wep_egress'), vmap('oifname', 'wep_ingress')],
+    },
+    {
+      name: 'input',
+      hook: { hook: 'input', priority: 0, policy: 'accept' },
+      rules: [established, vmap('iifname', 'wep_egress'), ...failsafe, vmap('iifname', 'hep_ingress')],
+    },
+    {
+      name: 'output',
+      hook: { hook: 'output', priority: 0, policy: 'accept' },
+      rules: [established, vmap('oifname', 'hep_egress'), vmap('oifname', 'wep_ingress')],
+    },
+  ];
+  const nftMaps: NftMap[] = [
+    { name: 'wep_egress', entries: maps.wepEgress },
+    { name: 'wep_ingress', entries: maps.wepIngress },
+    { name: 'hep_egress', entries: maps.hepEgress },
+    { name: 'hep_ingress', entries: maps.hepIngress },
+  ];
+  return {
+    compiler: c,
+    table: options.table ?? 'palisade',
+    sets: c.sets.sets,
+    maps: nftMaps,
+    chains: [...base, ...c.chains],
+    ruleIds: c.ruleIds,
+  };
+}

@@ -1,0 +1,103 @@
+// The compiled ruleset as data: named sets, chains and rules whose matches and statements map
+// one-to-one onto nftables syntax. The renderer prints it; the interpreter runs it in tests.
+
+export type Family = 4 | 6;
+
+export interface NftSet {
+  readonly name: string;
+  /**
+   * `addr` sets hold addresses/CIDRs; `addrPort` sets hold `address . port` pairs (named ports);
+   * `ifaceAddr` sets hold `"interface" . address` pairs (anti-spoofing).
+   */
+  readonly type: 'addr' | 'addrPort' | 'ifaceAddr';
+  readonly family: Family;
+  /** Interval flag only when some element is a real CIDR (nftables rejects prefixes otherwise). */
+  readonly interval: boolean;
+  readonly elements: readonly string[];
+}
+
+export type Match =
+  | { readonly m: 'nfproto'; readonly family: Family }
+  | {
+      readonly m: 'addr';
+      readonly side: 'saddr' | 'daddr';
+      readonly family: Family;
+      readonly set: string;
+      readonly negate: boolean;
+    }
+  | { readonly m: 'ifaceAddr'; readonly family: Family; readonly set: string; readonly negate: boolean }
+  | { readonly m: 'l4proto'; readonly proto: number; readonly negate: boolean }
+  | {
+      readonly m: 'port';
+      readonly side: 'sport' | 'dport';
+      readonly ranges: readonly (readonly [number, number])[];
+      readonly negate: boolean;
+    }
+  | {
+      readonly m: 'addrPort';
+      readonly side: 'saddr' | 'daddr';
+      readonly family: Family;
+      readonly set: string;
+      readonly negate: boolean;
+    }
+  | {
+      readonly m: 'icmp';
+      readonly family: Family;
+      readonly field: 'type' | 'code';
+      readonly value: number;
+      readonly negate: boolean;
+    }
+  | { readonly m: 'markBit'; readonly bit: number }
+  | { readonly m: 'ctState'; readonly states: readonly ('established' | 'related' | 'invalid')[] }
+  | { readonly m: 'iifname' | 'oifname'; readonly name: string };
+
+export type Statement =
+  | { readonly s: 'ctMark'; readonly value: number }
+  | { readonly s: 'setMarkBit'; readonly bit: number }
+  | { readonly s: 'clearMarkBits'; readonly mask: number }
+  | { readonly s: 'log'; readonly group: number; readonly prefix: string };
+
+export type NftVerdict =
+  | { readonly v: 'accept' | 'drop' | 'return' }
+  | { readonly v: 'jump'; readonly chain: string }
+  | { readonly v: 'vmap'; readonly key: 'iifname' | 'oifname'; readonly map: string };
+
+export interface NftRule {
+  readonly matches: readonly Match[];
+  readonly statements: readonly Statement[];
+  readonly verdict?: NftVerdict;
+  readonly comment?: string;
+}
+
+export interface NftChain {
+  readonly name: string;
+  readonly hook?: {
+    readonly hook: 'input' | 'forward' | 'output';
+    readonly priority: number;
+    readonly policy: 'accept' | 'drop';
+  };
+  readonly rules: readonly NftRule[];
+}
+
+export interface NftMap {
+  readonly name: string;
+  /** Interface name → chain to jump to. */
+  readonly entries: ReadonlyMap<string, string>;
+}
+
+export interface NftRuleset {
+  readonly table: string;
+  readonly sets: readonly NftSet[];
+  readonly maps: readonly NftMap[];
+  readonly chains: readonly NftChain[];
+  /** ct mark value → where the rule came from, for flow attribution. */
+  readonly ruleIds: ReadonlyMap<
+    number,
+    { policy: string; direction: 'Ingress' | 'Egress'; rule: number; action: string }
+  >;
+  /** The compiler's bookkeeping, kept for incremental endpoint adds; absent on hand-built rulesets. */
+  readonly compiler?: unknown;
+}
+
+export const MARK_ALLOW = 0x100;
+export const MARK_PASS = 0x200;

@@ -1,14 +1,7 @@
 #!/usr/bin/env node
-// bench/runtime-agent: the whole agent (sensor → enrich → Falco stable + Palisade default rules →
-// batched output) under load. (a) exec storm with and without the agent, (b) openat storm through
-// the full pipeline, paced and flat out, (c) agent RSS (Node + sensor). Prints figures; asserts nothing.
-//   node bench/runtime-agent.mjs   (as root, after `npm run build`)
-// Env: EXECS (20000), STORM_RATE (250000), STORM_EVENTS (2000000), RUNS (2).
-
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildStorm, rssMb, runStorm } from './lib/storm.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const workDir = path.join(repoRoot, 'bench', '.work', 'runtime-agent');
@@ -16,84 +9,6 @@ const EXECS = Number(process.env.EXECS ?? 20000);
 const STORM_RATE = Number(process.env.STORM_RATE ?? 250000);
 const STORM_EVENTS = Number(process.env.STORM_EVENTS ?? 2000000);
 const RUNS = Number(process.env.RUNS ?? 2);
-
-// The load generator is C so that it, not Node, sets the pace: `exec N WORKERS` or `open N FILE RATE`.
-const STORM_C = `
-#define _GNU_SOURCE
-#include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
-static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + t.tv_nsec / 1e9; }
-int main(int argc, char **argv) {
-  if (argc < 4) return 64;
-  long n = atol(argv[2]);
-  double t0 = now();
-  if (strcmp(argv[1], "open") == 0) {
-    double rate = argc > 4 ? atof(argv[4]) : 0;
-    for (long i = 0; i < n; i++) {
-      int fd = open(argv[3], O_RDONLY);
-      if (fd >= 0) close(fd);
-      if (rate > 0 && (i & 255) == 0) {
-        double ahead = t0 + i / rate - now();
-        if (ahead > 0) { struct timespec s = { 0, (long)(ahead * 1e9) }; nanosleep(&s, 0); }
-      }
-    }
-  } else {
-    int workers = atoi(argv[3]);
-    for (int w = 0; w < workers; w++) {
-      if (fork() == 0) {
-        for (long i = w; i < n; i += workers) {
-          pid_t p = fork();
-          if (p == 0) { execl("/bin/true", "true", (char *)0); _exit(127); }
-          waitpid(p, 0, 0);
-        }
-        _exit(0);
-      }
-    }
-    while (wait(0) > 0) {}
-  }
-  printf("%.6f\\n", now() - t0);
-  return 0;
-}
-`;
-
-function buildTools() {
-  mkdirSync(workDir, { recursive: true });
-  const src = path.join(workDir, 'storm.c');
-  writeFileSync(src, STORM_C);
-  const bin = path.join(workDir, 'palisade-agent-storm');
-  execFileSync('cc', ['-O2', '-o', bin, src]);
-  const small = path.join(workDir, 'small-file');
-  writeFileSync(small, 'x');
-  return { storm: bin, small };
-}
-
-function runStorm(bin, args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve(Number(out.trim())) : reject(new Error(`${bin} ${args.join(' ')} exited ${code}`)),
-    );
-  });
-}
-
-function rssMb(pid) {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
 
 /** An output that only counts: the bench measures the pipeline, not a terminal. */
 function countingOutput() {
@@ -129,7 +44,7 @@ async function withAgent(mod, fn) {
   }, 200);
   try {
     const before = agent.stats();
-    const seconds = await fn();
+    const { seconds } = await fn();
     await new Promise((r) => setTimeout(r, 500)); // let the last records drain through the pipe
     await agent.flush();
     const after = agent.stats();
@@ -155,13 +70,13 @@ async function main() {
   const mod = await import(path.join(repoRoot, 'packages/agent/dist/index.js')).catch(() => {
     throw new Error('build first: npm run build');
   });
-  const { storm, small } = buildTools();
+  const { storm, small } = buildStorm(workDir);
 
   const bare = [];
   const withA = [];
   let execInfo;
   for (let r = 0; r < RUNS; r++) {
-    bare.push(await runStorm(storm, ['exec', String(EXECS), '2']));
+    bare.push((await runStorm(storm, ['exec', String(EXECS), '2'])).seconds);
     execInfo = await withAgent(mod, () => runStorm(storm, ['exec', String(EXECS), '2']));
     withA.push(execInfo.seconds);
   }
@@ -177,7 +92,7 @@ async function main() {
   );
 
   for (const rate of [STORM_RATE, 0]) {
-    const alone = await runStorm(storm, ['open', String(STORM_EVENTS), small, String(rate)]);
+    const { seconds: alone } = await runStorm(storm, ['open', String(STORM_EVENTS), small, String(rate)]);
     const r = await withAgent(mod, () => runStorm(storm, ['open', String(STORM_EVENTS), small, String(rate)]));
     console.log(`(b) openat storm, ${fmt(STORM_EVENTS)} opens, ${rate ? `${fmt(rate)} opens/s paced` : 'flat out'}`);
     console.log(`    generator alone ${alone.toFixed(2)} s (${fmt(STORM_EVENTS / alone)} opens/s)`);

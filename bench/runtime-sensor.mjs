@@ -6,9 +6,9 @@
 // Env: EXECS (20000), STORM_RATE (250000), STORM_EVENTS (2000000), RUNS (2).
 
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildStorm, rssMb, runStorm } from './lib/storm.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const workDir = path.join(repoRoot, 'bench', '.work', 'runtime-sensor');
@@ -17,83 +17,9 @@ const STORM_RATE = Number(process.env.STORM_RATE ?? 250000);
 const STORM_EVENTS = Number(process.env.STORM_EVENTS ?? 2000000);
 const RUNS = Number(process.env.RUNS ?? 2);
 
-// A load generator in C so that the generator, not Node, sets the pace.
-const STORM_C = `
-#define _GNU_SOURCE
-#include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
-static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + t.tv_nsec / 1e9; }
-int main(int argc, char **argv) {
-  long n = atol(argv[2]);
-  if (strcmp(argv[1], "open") == 0) {
-    /* open MODE: n openat+close pairs of a small file, paced at argv[4] opens/s (0 = flat out). */
-    double rate = atof(argv[4]), t0 = now();
-    for (long i = 0; i < n; i++) {
-      int fd = open(argv[3], O_RDONLY);
-      if (fd >= 0) close(fd);
-      if (rate > 0 && (i & 255) == 0) {
-        double ahead = t0 + i / rate - now();
-        if (ahead > 0) { struct timespec s = { 0, (long)(ahead * 1e9) }; nanosleep(&s, 0); }
-      }
-    }
-    printf("%.6f\\n", now() - t0);
-    return 0;
-  }
-  /* exec MODE: n fork+exec of /bin/true spread over argv[3] workers. */
-  int workers = atoi(argv[3]);
-  double t0 = now();
-  for (int w = 0; w < workers; w++) {
-    if (fork() == 0) {
-      for (long i = w; i < n; i += workers) {
-        pid_t p = fork();
-        if (p == 0) { execl("/bin/true", "true", (char *)0); _exit(127); }
-        waitpid(p, 0, 0);
-      }
-      _exit(0);
-    }
-  }
-  while (wait(0) > 0) {}
-  printf("%.6f\\n", now() - t0);
-  return 0;
-}
-`;
-
 function buildTools() {
-  mkdirSync(workDir, { recursive: true });
   execFileSync('make', ['-s', '-C', path.join(repoRoot, 'packages/sensor/native')], { stdio: 'inherit' });
-  const src = path.join(workDir, 'storm.c');
-  writeFileSync(src, STORM_C);
-  const bin = path.join(workDir, 'palisade-storm');
-  execFileSync('cc', ['-O2', '-o', bin, src]);
-  const small = path.join(workDir, 'small-file');
-  writeFileSync(small, 'x');
-  return { storm: bin, small };
-}
-
-/** Runs the generator; resolves with its pid and the seconds it reports. */
-function runStorm(bin, args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`${bin} ${args.join(' ')} exited ${code}`));
-      else resolve({ pid: child.pid, seconds: Number(out.trim()) });
-    });
-  });
-}
-
-function rssMb(pid) {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : Number.NaN;
+  return buildStorm(workDir);
 }
 
 async function withSensor(startSensor, fn, stormFile = '') {

@@ -5,7 +5,7 @@ import { InputError, NotFoundError } from '@palisade/core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedDataPath } from '../../../../test-support/paths.js';
-import { makeZip } from './__fixtures__/write-zip.js';
+import { makeZip } from '../../../../test-support/zip.js';
 import { importOsv } from './import-osv.js';
 import { VulnDb } from './vuln-db.js';
 

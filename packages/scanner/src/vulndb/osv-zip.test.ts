@@ -4,7 +4,7 @@ import path from 'node:path';
 import { InputError } from '@palisade/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedDataPath } from '../../../../test-support/paths.js';
-import { makeZip } from './__fixtures__/write-zip.js';
+import { makeZip } from '../../../../test-support/zip.js';
 import { DEFAULT_ZIP_LIMITS, isUnsafeEntryName, readZipJsonEntries } from './osv-zip.js';
 
 let dir: string;

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { InputError } from '@palisade/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sharedDataPath } from '../../../../test-support/paths.js';
-import { makeZip } from './__fixtures__/write-zip.js';
+import { makeZip } from '../../../../test-support/zip.js';
 import { readZipJsonEntries } from './osv-zip.js';
 import { changedSince, updateDb } from './update-db.js';
 import { VulnDb } from './vuln-db.js';

@@ -5,10 +5,10 @@ import path from 'node:path';
 import { InputError, NotFoundError } from '@palisade/core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeZip } from '../../../../../test-support/zip.js';
 import { analyzeArtifact } from '../../analyze-artifact.js';
 import type { ArtifactAnalysis } from '../../analyzer/types.js';
 import { recordingAnalyzer, testAnalyzers } from '../__fixtures__/image-builder.js';
-import { makeZip } from '../__fixtures__/zip-builder.js';
 
 let dir: string;
 let n = 0;
@@ -64,12 +64,12 @@ describe('function packages', () => {
   it('finds the Azure layout (host.json, NAME/function.json) inside the zip', async () => {
     const file = await save(
       makeZip([
-        { name: 'host.json', content: '{"version":"2.0"}' },
+        { name: 'host.json', data: '{"version":"2.0"}' },
         {
           name: 'HttpTrigger/function.json',
-          content: '{"scriptFile":"__init__.py","entryPoint":"main","bindings":[]}',
+          data: '{"scriptFile":"__init__.py","entryPoint":"main","bindings":[]}',
         },
-        { name: 'HttpTrigger/__init__.py', content: '' },
+        { name: 'HttpTrigger/__init__.py', data: '' },
       ]),
     );
     const a = await scan(file);
@@ -85,12 +85,12 @@ describe('function packages', () => {
     const rec = recordingAnalyzer();
     const file = await save(
       makeZip([
-        { name: '../../etc/cron.d/evil', content: 'x' },
-        { name: '/abs/ok.txt', content: 'abs' },
-        { name: 'C:\\windows\\evil.txt', content: 'x' },
-        { name: 'a/../../evil', content: 'x' },
-        { name: 'link', content: '/etc/passwd', unixMode: 0o120777 },
-        { name: 'app/main.js', content: 'ok' },
+        { name: '../../etc/cron.d/evil', data: 'x' },
+        { name: '/abs/ok.txt', data: 'abs' },
+        { name: 'C:\\windows\\evil.txt', data: 'x' },
+        { name: 'a/../../evil', data: 'x' },
+        { name: 'link', data: '/etc/passwd', unixMode: 0o120777 },
+        { name: 'app/main.js', data: 'ok' },
       ]),
     );
     const a = await scan(file, { analyzers: [rec] });
@@ -100,7 +100,7 @@ describe('function packages', () => {
 
   it('zip bombs: a total above the cap and a single entry with an extreme ratio are refused', async () => {
     const big = Buffer.alloc(2 * 1024 * 1024);
-    const many = await save(makeZip(Array.from({ length: 4 }, (_, i) => ({ name: `z${i}`, content: big }))));
+    const many = await save(makeZip(Array.from({ length: 4 }, (_, i) => ({ name: `z${i}`, data: big }))));
     await expect(scan(many, { maxArchiveBytes: 5 * 1024 * 1024 })).rejects.toThrow(/zip-bomb guard/);
     await expect(scan(many)).resolves.toBeDefined();
     const src = path.join(dir, 'zeros.bin');
@@ -112,7 +112,7 @@ describe('function packages', () => {
   });
 
   it('corrupt, truncated and missing packages give clear errors', async () => {
-    const good = makeZip([{ name: 'requirements.lock', content: 'a==1\n'.repeat(100) }]);
+    const good = makeZip([{ name: 'requirements.lock', data: 'a==1\n'.repeat(100) }]);
     const truncated = await save(good.subarray(0, good.length - 10));
     const err = await scan(truncated).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
@@ -131,9 +131,9 @@ describe('function packages', () => {
 
   it('fuzz: random and mutated zips end in success or InputError', async () => {
     const sample = makeZip([
-      { name: 'requirements.lock', content: 'a==1\nb==2\n' },
-      { name: 'host.json', content: '{}' },
-      { name: 'f/function.json', content: '{"scriptFile":"x.js"}' },
+      { name: 'requirements.lock', data: 'a==1\nb==2\n' },
+      { name: 'host.json', data: '{}' },
+      { name: 'f/function.json', data: '{"scriptFile":"x.js"}' },
     ]);
     const run = async (bytes: Buffer) => {
       try {

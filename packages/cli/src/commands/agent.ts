@@ -1,6 +1,8 @@
 // `palisade agent`: runs the runtime agent (eBPF sensor → rules → outputs) until SIGINT/SIGTERM,
 // then flushes its outputs and exits 0. SIGHUP reloads the rules; SIGUSR1 reopens --output-file.
 
+import { existsSync } from 'node:fs';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -18,6 +20,7 @@ import {
   stdoutOutput,
 } from '@palisade/agent';
 import { UsageError } from '@palisade/core';
+import { BaselineDetector, loadProfiles, saveProfiles } from '@palisade/runtime';
 import { Command, Option } from 'commander';
 import { applyConfigFile, loadConfigFile } from '../config.js';
 
@@ -40,6 +43,8 @@ export interface AgentFlags {
   inventoryInterval: number;
   sensorBin?: string;
   responsePolicy?: string;
+  baselineProfiles?: string;
+  baselineWindow: number;
   config?: string;
 }
 
@@ -117,6 +122,9 @@ export async function runAgent(flags: AgentFlags): Promise<number> {
     process.stderr.write(`palisade agent: ${level}: ${message}\n`);
   };
   const { outputs, server } = buildOutputs(flags, log);
+  const baseline = flags.baselineProfiles
+    ? await openBaseline(flags.baselineProfiles, flags.baselineWindow, log)
+    : undefined;
   const stopping = untilSignal();
   let agent: AgentHandle;
   try {
@@ -136,6 +144,7 @@ export async function runAgent(flags: AgentFlags): Promise<number> {
       // Container/process enrichment and responses come from @palisade/runtime when it provides them.
       enrich: defaultEnrichStage(),
       respond: flags.responsePolicy ? respondStageFromPolicy(flags.responsePolicy) : undefined,
+      detectors: baseline ? [baseline.detector] : undefined,
       signals: true,
       log,
     });
@@ -153,12 +162,44 @@ export async function runAgent(flags: AgentFlags): Promise<number> {
   const sig = await stopping;
   log('info', `${sig}: flushing and stopping`);
   await agent.stop();
+  await baseline?.close();
   const s = agent.stats();
   log(
     'info',
     `stopped: ${s.events} events, ${s.alerts} alerts, ${s.drops} dropped, ${s.queueDepth} queued for the server`,
   );
   return 0;
+}
+
+/**
+ * Behaviour baselines: profiles load from a YAML file when it exists (hand edits take effect),
+ * new workloads learn for the window, and the profiles are written back every minute and at stop.
+ */
+async function openBaseline(
+  file: string,
+  windowSeconds: number,
+  log: (level: 'info' | 'warn' | 'error', message: string) => void,
+): Promise<{ detector: BaselineDetector; close(): Promise<void> }> {
+  if (!Number.isFinite(windowSeconds) || windowSeconds <= 0)
+    throw new UsageError('--baseline-window must be a positive number of seconds');
+  const detector = new BaselineDetector({ learnWindowSeconds: windowSeconds });
+  if (existsSync(file)) detector.loadProfiles(loadProfiles(await readFile(file, 'utf8'), file));
+  const save = async () => {
+    const tmp = `${file}.tmp`;
+    await writeFile(tmp, saveProfiles(detector.profilesSnapshot()));
+    await rename(tmp, file);
+  };
+  const timer = setInterval(() => {
+    save().catch((err) => log('warn', `cannot save baseline profiles to ${file}: ${(err as Error).message}`));
+  }, 60_000);
+  timer.unref();
+  return {
+    detector,
+    async close() {
+      clearInterval(timer);
+      await save();
+    },
+  };
 }
 
 export function agentCommand(): Command {
@@ -230,6 +271,18 @@ export function agentCommand(): Command {
       new Option('--response-policy <file>', 'response policy YAML (kill, stop, pause; audit or enforce)').env(
         'PALISADE_RESPONSE_POLICY',
       ),
+    )
+    .addOption(
+      new Option(
+        '--baseline-profiles <file>',
+        "learn each workload's behaviour (processes, files written, peers) into this YAML file, then alert on what falls outside it",
+      ).env('PALISADE_BASELINE_PROFILES'),
+    )
+    .addOption(
+      new Option('--baseline-window <seconds>', 'how long a new workload learns before its profile is enforced')
+        .argParser(Number)
+        .default(3600)
+        .env('PALISADE_BASELINE_WINDOW'),
     )
     .addOption(new Option('--sensor-bin <path>', 'palisade-sensor binary').env('PALISADE_SENSOR_BIN'))
     .addOption(

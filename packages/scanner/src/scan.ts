@@ -10,6 +10,7 @@ import { finalizeOsPackages } from './analyzer/pkg/index.js';
 import type { ArtifactAnalysis, PackageSet } from './analyzer/types.js';
 import { readSbom } from './artifact/sbom/index.js';
 import { detectVulnerabilities } from './detector/vuln/index.js';
+import { listListeningSockets, publishedPortFindings, socketFindings } from './exposure/index.js';
 import { scanImageConfig } from './misconfig/index.js';
 import { scanFunctionConfigSecrets, scanGitHistory, scanImageConfigSecrets } from './secret/index.js';
 import { VulnDb } from './vulndb/index.js';
@@ -18,8 +19,9 @@ import { vulnDbPath } from './vulndb-path.js';
 export type ScanTargetKind = ArtifactKind | 'sbom';
 
 /** vuln: known vulnerabilities of packages; secret: credentials in files, layers, config env and git
- * history; config: misconfigurations of Kubernetes manifests, Dockerfiles and image configs. */
-export type ScannerName = 'vuln' | 'secret' | 'config';
+ * history; config: misconfigurations of Kubernetes manifests, Dockerfiles and image configs;
+ * exposure: listening sockets and published container ports of the live host (`rootfs /`). */
+export type ScannerName = 'vuln' | 'secret' | 'config' | 'exposure';
 
 export interface ScanOptions {
   kind: ScanTargetKind;
@@ -49,7 +51,11 @@ export async function scanArtifact(opts: ScanOptions): Promise<ScanReport> {
         findings,
       };
     });
-    results.push(...(await secretResults(analysis, opts)), ...configResults(analysis, opts));
+    results.push(
+      ...(await secretResults(analysis, opts)),
+      ...configResults(analysis, opts),
+      ...(await exposureResults(analysis, opts)),
+    );
     return {
       schemaVersion: 1,
       createdAt: new Date().toISOString(),
@@ -119,6 +125,26 @@ function configResults(analysis: ArtifactAnalysis, opts: ScanOptions): ScanResul
   if (analysis.artifact.image)
     results.push(...groupByPath(scanImageConfig(analysis.artifact.image), 'config', 'image-config'));
   return results;
+}
+
+/** Listening sockets and published ports belong to the running host, so only `rootfs /` has them. */
+async function exposureResults(analysis: ArtifactAnalysis, opts: ScanOptions): Promise<ScanResult[]> {
+  if (!opts.scanners.includes('exposure')) return [];
+  if (opts.kind !== 'rootfs' || path.resolve(opts.target) !== '/') {
+    analysis.warnings.push('exposure scanning looks at the running host: use it with "scan rootfs /"');
+    return [];
+  }
+  const [sockets, published] = await Promise.all([listListeningSockets(), publishedPortFindings()]);
+  return [
+    {
+      target: 'listening sockets',
+      class: 'exposure',
+      type: 'sockets',
+      packages: [],
+      findings: socketFindings(sockets),
+    },
+    { target: 'published container ports', class: 'exposure', type: 'podman', packages: [], findings: published },
+  ];
 }
 
 function groupByPath(findings: Finding[], cls: 'secret' | 'config', type: string): ScanResult[] {

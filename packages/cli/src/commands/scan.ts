@@ -37,7 +37,7 @@ const TARGETS: { kind: ScanTargetKind; arg: string; summary: string }[] = [
   { kind: 'sbom', arg: 'FILE', summary: 'an existing CycloneDX or SPDX JSON SBOM' },
 ];
 
-const SCANNERS = ['vuln', 'secret', 'config', 'none'] as const;
+const SCANNERS = ['vuln', 'secret', 'config', 'exposure', 'none'] as const;
 
 interface ScanFlags {
   format: ReportFormat;
@@ -111,7 +111,7 @@ function addScanOptions(cmd: Command, kind: ScanTargetKind): void {
     .addOption(
       new Option(
         '--scanners <list>',
-        'what to detect, comma-separated: vuln, secret, config (misconfigurations); none lists packages only',
+        'what to detect, comma-separated: vuln, secret, config (misconfigurations), exposure (listening sockets and published ports; rootfs / only); none lists packages only',
       )
         .default('vuln')
         .env('PALISADE_SCANNERS'),

@@ -97,9 +97,11 @@ async function scanHost(url: string, token: string, flags: UpFlags): Promise<voi
   const hostname = os.hostname();
   // Vulnerabilities need the database; without one the scan still records the host's packages.
   const hasDb = existsSync(vulnDbPath(flags.cacheDir));
-  const scanners: ScannerName[] = hasDb ? ['vuln', 'config'] : ['config'];
+  const scanners: ScannerName[] = [...(hasDb ? (['vuln'] as const) : []), 'config'];
+  // Exposure (listening sockets, published ports) is a property of the running host only.
+  if (path.resolve(flags.root) === '/') scanners.push('exposure');
   process.stderr.write(
-    `palisade: scanning this host (${flags.root}) for packages${hasDb ? ', vulnerabilities' : ''} and configuration…${hasDb ? '' : ' (no vulnerability database: run "palisade db update" to add vulnerabilities)'}\n`,
+    `palisade: scanning this host (${flags.root}) for packages${hasDb ? ', vulnerabilities' : ''}, configuration and exposure…${hasDb ? '' : ' (no vulnerability database: run "palisade db update" to add vulnerabilities)'}\n`,
   );
   await mkdir(flags.cacheDir, { recursive: true });
   const report = await scanArtifact({ kind: 'rootfs', target: flags.root, cacheDir: flags.cacheDir, scanners });

@@ -13,6 +13,7 @@ import type {
   RawServerDefault,
 } from 'fastify';
 import type { ServerMetrics } from './metrics.js';
+import type { AlertDispatcher } from './outputs/alert-dispatcher.js';
 import { PERMISSIONS, type Permission } from './permissions.js';
 
 declare module 'fastify' {
@@ -39,6 +40,8 @@ export interface RouteContext {
   store: Store;
   bus: EventBus;
   metrics: ServerMetrics;
+  /** Alert outputs; absent when none are configured. */
+  outputs?: AlertDispatcher;
 }
 
 /** A route's OpenAPI schema plus `x-palisade-roles`, so the document says who may call it. */

@@ -12,6 +12,9 @@ import type { ApiApp, RouteContext } from './api-types.js';
 import { authenticateRequest } from './auth.js';
 import { handleError } from './http-errors.js';
 import { ServerMetrics } from './metrics.js';
+import { AlertDispatcher } from './outputs/alert-dispatcher.js';
+import { registerDeadLetterRoutes } from './outputs/dead-letter-routes.js';
+import type { ConfiguredOutput } from './outputs/outputs-config.js';
 import { registerAuditRoutes } from './routes/audit.js';
 import { EVENTS_BODY_LIMIT, NDJSON, registerEventRoutes } from './routes/events.js';
 import { registerFindingRoutes } from './routes/findings.js';
@@ -36,9 +39,15 @@ export interface BuildAppOptions {
   isReady?: () => boolean;
   /** Where log lines go (default stdout); tests capture them to check for leaked secrets. */
   logStream?: NodeJS.WritableStream;
+  /** Alert outputs (see outputs/outputs-config.ts); every newly stored alert is queued on them. */
+  outputs?: readonly ConfiguredOutput[];
+  /** Jitter source for output retries (tests). */
+  outputsRandom?: () => number;
 }
 
-export type PalisadeApp = ApiApp & { palisade: { metrics: ServerMetrics; store: Store; bus: EventBus } };
+export type PalisadeApp = ApiApp & {
+  palisade: { metrics: ServerMetrics; store: Store; bus: EventBus; outputs?: AlertDispatcher };
+};
 
 export async function buildApp(opts: BuildAppOptions): Promise<PalisadeApp> {
   const serverOpts: FastifyServerOptions = {
@@ -61,7 +70,19 @@ export async function buildApp(opts: BuildAppOptions): Promise<PalisadeApp> {
   const bus =
     opts.bus ?? new MemoryEventBus({ onError: (err, topic) => app.log.error({ err, topic }, 'bus handler failed') });
   const metrics = new ServerMetrics(store);
-  const ctx: RouteContext = { store, bus, metrics };
+  const outputs =
+    opts.outputs && opts.outputs.length > 0
+      ? new AlertDispatcher({
+          outputs: opts.outputs,
+          deadLetters: store.deadLetters,
+          registry: metrics.registry,
+          log: app.log,
+          random: opts.outputsRandom,
+        })
+      : undefined;
+  const ctx: RouteContext = { store, bus, metrics, ...(outputs ? { outputs } : {}) };
+  // In-flight deliveries finish and the rest go to the dead letters before the store closes.
+  if (outputs) app.addHook('onClose', async () => outputs.close());
 
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => {
@@ -127,6 +148,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<PalisadeApp> {
       registerFindingRoutes(typed, ctx);
       registerEventRoutes(typed, ctx);
       registerAuditRoutes(typed, ctx);
+      registerDeadLetterRoutes(typed, ctx);
     },
     { prefix: API_PREFIX },
   );
@@ -147,6 +169,6 @@ export async function buildApp(opts: BuildAppOptions): Promise<PalisadeApp> {
   });
 
   const palisadeApp = app as PalisadeApp;
-  palisadeApp.palisade = { metrics, store, bus };
+  palisadeApp.palisade = { metrics, store, bus, ...(outputs ? { outputs } : {}) };
   return palisadeApp;
 }

@@ -5,6 +5,7 @@ import { AuthError, InputError, NotFoundError, PalisadeError, type ScanReport, U
 import type {
   Agent,
   AuditEntry,
+  DeadLetter,
   Page,
   Role,
   StoredEvent,
@@ -211,6 +212,14 @@ export class PalisadeClient {
   }
   listAudit(q: ListQuery & { action?: string } = {}): Promise<Page<AuditEntry>> {
     return this.request('GET', '/audit', { query: { ...q } });
+  }
+  /** Alerts an output could not deliver (admin). */
+  listDeadLetters(q: ListQuery & { output?: string } = {}): Promise<Page<DeadLetter>> {
+    return this.request('GET', '/dead-letters', { query: { ...q } });
+  }
+  /** Queues a dead letter's alert on its output again (admin). */
+  retryDeadLetter(id: string): Promise<{ id: string; output: string; queued: boolean }> {
+    return this.request('POST', `/dead-letters/${encodeURIComponent(id)}/retry`);
   }
   posture(tenant?: string): Promise<Posture> {
     return this.request('GET', '/posture', { query: { tenant } });

@@ -3,6 +3,7 @@
 
 export { API_PREFIX, type BuildAppOptions, buildApp, type PalisadeApp } from './app.js';
 export { PalisadeClient, type PalisadeClientOptions } from './client.js';
+export * from './outputs/index.js';
 export { PERMISSIONS, type Permission, roleHolds } from './permissions.js';
 export {
   bootstrapStore,

@@ -18,6 +18,8 @@ export const PERMISSIONS = {
   'agents:read': ['admin', 'analyst', 'read-only'],
   'audit:read': ['admin'],
   'posture:read': ['admin', 'analyst', 'read-only'],
+  'outputs:read': ['admin'],
+  'outputs:write': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

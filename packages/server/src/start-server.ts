@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { errorMessage, UsageError } from '@palisade/core';
 import { isWellFormedToken, openStore, type Store } from '@palisade/store';
 import { buildApp } from './app.js';
+import { loadOutputsConfig } from './outputs/outputs-config.js';
 
 export interface StartServerOptions {
   dataDir: string;
@@ -20,6 +21,8 @@ export interface StartServerOptions {
   /** Print the bootstrap token to stderr on first start. Default true. */
   printBootstrapToken?: boolean;
   rateLimit?: { max: number; timeWindowMs: number } | false;
+  /** YAML file listing alert outputs (webhook, slack, elasticsearch, syslog); see docs/server.md. */
+  outputsConfig?: string;
 }
 
 export interface RunningServer {
@@ -64,6 +67,8 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     opts.tlsCert && opts.tlsKey
       ? { cert: readPem(opts.tlsCert, 'certificate'), key: readPem(opts.tlsKey, 'key') }
       : undefined;
+  // Read before the store opens: a broken outputs file stops the start with its own message.
+  const outputs = opts.outputsConfig ? loadOutputsConfig(opts.outputsConfig) : undefined;
   const store = await openStore({ dataDir: opts.dataDir, db: opts.db });
   let bootstrapToken: string | undefined;
   try {
@@ -80,6 +85,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     https,
     rateLimit: opts.rateLimit,
     isReady: () => ready,
+    outputs,
   });
   const host = opts.host ?? '127.0.0.1';
   try {

@@ -101,6 +101,12 @@ beforeAll(async () => {
     ids.tenants = tenant;
     ids.tokens = (await h.store.tokens.list(`/root/${tenant}/`)).items[0]?.id ?? '';
     ids.agents = (await h.store.agents.register(tenant, { name: `agent-${key}` })).id;
+    ids['dead-letters'] =
+      (
+        await h.store.deadLetters.add([
+          { tenantId: tenant, output: 'webhook', alertId: `alert-${key}`, alert: {}, error: 'down', attempts: 3 },
+        ])
+      )[0] ?? '';
   }
 });
 

@@ -7,6 +7,7 @@ export { migrateToLatest, migrations } from './migrations.js';
 export { isPostgresUrl, type OpenStoreOptions, openStore, type Store, type StoreDialect } from './open-store.js';
 export * from './repositories/agents.js';
 export * from './repositories/audit.js';
+export * from './repositories/dead-letters.js';
 export * from './repositories/events.js';
 export * from './repositories/findings.js';
 export * from './repositories/tenants.js';

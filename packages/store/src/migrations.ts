@@ -158,8 +158,32 @@ const initialSchema: Migration = {
   },
 };
 
+// Alerts an output could not deliver after its retries (or could never deliver): kept until an
+// admin retries them, so no alert is dropped silently.
+const outputDeadLetters: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('output_dead_letters')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('tenant_id', 'text', (c) => c.notNull())
+      .addColumn('output', 'text', (c) => c.notNull())
+      .addColumn('alert_id', 'text', (c) => c.notNull())
+      .addColumn('alert', 'text', (c) => c.notNull())
+      .addColumn('error', 'text', (c) => c.notNull())
+      .addColumn('attempts', 'integer', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('output_dead_letters_tenant')
+      .on('output_dead_letters')
+      .columns(['tenant_id', 'created_at'])
+      .execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_initial': initialSchema,
+  '0002_output_dead_letters': outputDeadLetters,
 };
 
 const inCodeMigrations: MigrationProvider = {

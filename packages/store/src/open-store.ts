@@ -10,6 +10,7 @@ import pg from 'pg';
 import { migrateToLatest } from './migrations.js';
 import { createAgentRepository } from './repositories/agents.js';
 import { createAuditRepository } from './repositories/audit.js';
+import { createDeadLetterRepository } from './repositories/dead-letters.js';
 import { createEventRepository } from './repositories/events.js';
 import { createFindingRepository } from './repositories/findings.js';
 import { createTenantRepository } from './repositories/tenants.js';
@@ -40,6 +41,8 @@ export interface Store {
   readonly events: ReturnType<typeof createEventRepository>;
   readonly agents: ReturnType<typeof createAgentRepository>;
   readonly audit: ReturnType<typeof createAuditRepository>;
+  /** Alerts the server's outputs could not deliver. */
+  readonly deadLetters: ReturnType<typeof createDeadLetterRepository>;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -110,6 +113,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     events: createEventRepository(db),
     agents: createAgentRepository(db),
     audit: createAuditRepository(db),
+    deadLetters: createDeadLetterRepository(db),
     async ping() {
       await sql`select 1`.execute(db);
     },

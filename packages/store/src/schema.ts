@@ -142,6 +142,19 @@ export interface AuditLogTable {
   at: string;
 }
 
+export interface OutputDeadLettersTable {
+  id: string;
+  tenant_id: string;
+  /** Name of the output (from the outputs config) that could not deliver. */
+  output: string;
+  alert_id: string;
+  /** The alert as the dispatcher queued it (JSON), before the output's custom fields. */
+  alert: string;
+  error: string;
+  attempts: number;
+  created_at: string;
+}
+
 export interface Database {
   tenants: TenantsTable;
   tokens: TokensTable;
@@ -152,4 +165,5 @@ export interface Database {
   agents: AgentsTable;
   events: EventsTable;
   audit_log: AuditLogTable;
+  output_dead_letters: OutputDeadLettersTable;
 }

@@ -15,6 +15,7 @@ interface ServerFlags {
   tlsKey?: string;
   logLevel: string;
   config?: string;
+  outputs?: string;
 }
 
 export function serverCommand(): Command {
@@ -50,6 +51,11 @@ export function serverCommand(): Command {
     .addOption(
       new Option('--config <file>', 'configuration file (default ./palisade.yaml when present)').env('PALISADE_CONFIG'),
     )
+    .addOption(
+      new Option('--outputs <file>', 'YAML file of alert outputs (webhook, slack, elasticsearch, syslog)').env(
+        'PALISADE_OUTPUTS',
+      ),
+    )
     .action(async (_o, cmd: Command) => {
       applyConfigFile(cmd, loadConfigFile(cmd.opts<ServerFlags>().config));
       const flags = cmd.opts<ServerFlags>();
@@ -61,6 +67,7 @@ export function serverCommand(): Command {
         tlsCert: flags.tlsCert,
         tlsKey: flags.tlsKey,
         logLevel: flags.logLevel,
+        outputsConfig: flags.outputs,
         printBootstrapToken: false,
       });
       process.stderr.write(

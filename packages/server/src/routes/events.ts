@@ -7,6 +7,7 @@ import { Type } from '@sinclair/typebox';
 import type { ApiApp, RouteContext } from '../api-types.js';
 import { operation } from '../api-types.js';
 import { principalOf, resolveTenant } from '../auth.js';
+import { toOutputAlert } from '../outputs/alert-dispatcher.js';
 import { Alert, AlertQuery, IngestResult, Page } from '../schemas.js';
 
 export const NDJSON = 'application/x-ndjson';
@@ -76,7 +77,16 @@ export function registerEventRoutes(app: ApiApp, ctx: RouteContext): void {
         agentId = agent.id;
       }
       const events = parseEventBatch(request.body);
-      const r = await store.events.insertBatch(p.tenantId, agentId, events);
+      const { acceptedAlertIds, ...r } = await store.events.insertBatch(p.tenantId, agentId, events, {
+        alertIds: ctx.outputs !== undefined,
+      });
+      // Only alerts this batch stored for the first time: a re-sent batch is not delivered twice.
+      if (ctx.outputs && acceptedAlertIds && acceptedAlertIds.length > 0) {
+        const fresh = new Set(acceptedAlertIds);
+        ctx.outputs.dispatch(
+          events.filter((e) => fresh.delete(e.id) && e.rule).map((e) => toOutputAlert(p.tenantId, agentId, e)),
+        );
+      }
       ctx.metrics.eventsIngested.inc({ result: 'accepted' }, r.accepted);
       ctx.metrics.eventsIngested.inc({ result: 'duplicate' }, r.duplicates);
       if (r.accepted > 0)

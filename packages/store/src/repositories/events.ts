@@ -61,12 +61,16 @@ function toStored(r: EventsTable): StoredEvent {
 
 export function createEventRepository(db: Kysely<Database>) {
   return {
-    /** Stores a batch in one transaction; returns how many were new and how many already known. */
+    /**
+     * Stores a batch in one transaction; returns how many were new and how many already known.
+     * With `alertIds`, also the ids of the alerts (events with a rule) that were new, for the outputs.
+     */
     async insertBatch(
       tenantId: string,
       agentId: string | null,
       events: IncomingEvent[],
-    ): Promise<{ accepted: number; duplicates: number }> {
+      opts: { alertIds?: boolean } = {},
+    ): Promise<{ accepted: number; duplicates: number; acceptedAlertIds?: string[] }> {
       const receivedAt = nowIso();
       const unique = new Map<string, EventsTable>();
       for (const e of events) {
@@ -86,19 +90,29 @@ export function createEventRepository(db: Kysely<Database>) {
       }
       const rows = [...unique.values()];
       let accepted = 0;
+      const acceptedAlertIds: string[] = [];
       if (rows.length > 0) {
         await db.transaction().execute(async (trx) => {
           for (let i = 0; i < rows.length; i += CHUNK) {
-            const r = await trx
+            const chunk = rows.slice(i, i + CHUNK);
+            const insert = trx
               .insertInto('events')
-              .values(rows.slice(i, i + CHUNK))
-              .onConflict((oc) => oc.columns(['tenant_id', 'id']).doNothing())
-              .executeTakeFirst();
-            accepted += Number(r.numInsertedOrUpdatedRows ?? 0n);
+              .values(chunk)
+              .onConflict((oc) => oc.columns(['tenant_id', 'id']).doNothing());
+            // Only chunks holding alerts ask which rows were new (RETURNING skips conflicts on
+            // both dialects), so the outputs see each alert once and plain events stay cheap.
+            if (opts.alertIds && chunk.some((r) => r.rule !== null)) {
+              const inserted = await insert.returning(['id', 'rule']).execute();
+              accepted += inserted.length;
+              for (const r of inserted) if (r.rule !== null) acceptedAlertIds.push(r.id);
+            } else {
+              const r = await insert.executeTakeFirst();
+              accepted += Number(r.numInsertedOrUpdatedRows ?? 0n);
+            }
           }
         });
       }
-      return { accepted, duplicates: events.length - accepted };
+      return { accepted, duplicates: events.length - accepted, ...(opts.alertIds ? { acceptedAlertIds } : {}) };
     },
 
     async count(tenantId: string): Promise<number> {

@@ -74,6 +74,8 @@ export interface Finding {
   frameworks?: Frameworks;
   status: FindingStatus;
   suppression?: Suppression;
+  /** Cross-cutting labels a report can select on: "exposure" marks a cloud firewall rule open to the world. */
+  tags?: string[];
   publishedAt?: string;
   modifiedAt?: string;
   firstSeen?: string;

@@ -40,7 +40,14 @@ export interface AnalysisResult {
 /** Misconfiguration findings of one configuration file (Kubernetes manifest, Dockerfile). */
 export interface MisconfigurationSet {
   filePath: string;
-  type: 'kubernetes' | 'dockerfile';
+  type:
+    | 'kubernetes'
+    | 'dockerfile'
+    | 'terraform'
+    | 'terraform-plan'
+    | 'cloudformation'
+    | 'serverless'
+    | 'function-config';
   findings: Finding[];
 }
 

@@ -37,5 +37,6 @@ export function buildFinding(rule: RuleMeta, detail: string, at: FindingLocation
   };
   const frameworks = frameworksOf(rule);
   if (frameworks) finding.frameworks = frameworks;
+  if (rule.tags && rule.tags.length > 0) finding.tags = [...rule.tags];
   return finding;
 }

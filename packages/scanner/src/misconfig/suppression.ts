@@ -13,7 +13,8 @@ export interface SuppressionRule {
   origin: string;
 }
 
-const INLINE = /#\s*palisade:ignore=([A-Za-z0-9_*,-]+)(.*)$/;
+// `#` for YAML, Dockerfiles and HCL; HCL also writes comments with `//`.
+const INLINE = /(?:#|\/\/)\s*palisade:ignore=([A-Za-z0-9_*,-]+)(.*)$/;
 
 /** Options after the rule list, in any order: reason="…" (or reason=word) and until=YYYY-MM-DD. */
 function parseOptions(rest: string): { reason?: string; until?: string } {

@@ -3,9 +3,17 @@
 
 import type { Finding, Severity } from '@palisade/core';
 import type { Dockerfile, DockerInstruction } from './dockerfile-parser.js';
+import type { IacContext, IacIssue, IacResource } from './iac/iac-resource.js';
 import type { K8sResource } from './kubernetes-resource.js';
 
-export type ConfigType = 'kubernetes' | 'dockerfile';
+export type ConfigType =
+  | 'kubernetes'
+  | 'dockerfile'
+  | 'terraform'
+  | 'terraform-plan'
+  | 'cloudformation'
+  | 'serverless'
+  | 'function-config';
 
 export interface RuleFrameworks {
   cis?: string[];
@@ -24,6 +32,8 @@ export interface RuleMeta {
   remediation: string;
   references: string[];
   frameworks: RuleFrameworks;
+  /** Labels copied to every finding: "exposure" for rules about something reachable from the internet. */
+  tags?: string[];
 }
 
 /** A path into a parsed YAML/JSON document: keys and sequence indexes. */
@@ -52,7 +62,12 @@ export interface DockerfileRule extends RuleMeta {
   check(dockerfile: Dockerfile): DockerIssue[];
 }
 
-export type ConfigRule = K8sRule | DockerfileRule;
+export type ConfigRule = K8sRule | DockerfileRule | IacRule;
+
+export interface IacRule extends RuleMeta {
+  readonly target: 'iac';
+  check(resource: IacResource, context: IacContext): IacIssue[];
+}
 
 /** The outcome of scanning one configuration file. */
 export interface ConfigScanResult {

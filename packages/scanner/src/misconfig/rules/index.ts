@@ -1,7 +1,7 @@
 // The misconfiguration rule registry: every built-in rule, listed once. A new rule is one
 // module (or one export in its family's module) plus one line here.
 
-import type { ConfigRule, DockerfileRule, K8sRule, RuleMeta } from '../types.js';
+import type { ConfigRule, DockerfileRule, IacRule, K8sRule, RuleMeta } from '../types.js';
 import { addFromUrl, addInsteadOfCopy } from './dockerfile/add-instruction.js';
 import { aptInstallRecommends, aptListsKept, unpinnedVersions } from './dockerfile/package-installs.js';
 import { secretInEnv } from './dockerfile/secret-names.js';
@@ -14,6 +14,26 @@ import {
   rootUser,
   sshPort,
 } from './dockerfile/stage-settings.js';
+import { dynamoDbCmk, ebsUnencrypted, rdsUnencrypted, snsUnencrypted, sqsUnencrypted } from './iac/aws-encryption.js';
+import { adminPolicyAttached, iamPassRoleWildcard, iamWildcard } from './iac/aws-iam.js';
+import { securityGroupOpenAdminPorts } from './iac/aws-network.js';
+import { s3AccessLogging, s3Encryption, s3PublicAccessBlock, s3PublicAcl } from './iac/aws-s3.js';
+import { cloudTrailCoverage, imdsV1, kmsRotation, rdsPublic } from './iac/aws-services.js';
+import {
+  activityLogRetention,
+  nsgOpenAdminPorts,
+  sqlFirewallOpen,
+  storageInsecureTransport,
+  storagePublicAccess,
+} from './iac/azure.js';
+import {
+  deprecatedRuntime,
+  functionUrlWithoutAuth,
+  overBroadExecutionRole,
+  publicFunctionTrigger,
+  secretInFunctionEnv,
+} from './iac/functions.js';
+import { auditLogExemptions, cloudSqlOpen, firewallOpenAdminPorts, gcsPublic, gcsWithoutCmek } from './iac/gcp.js';
 import { imageExposesSsh, imageRunsAsRoot } from './image/image-config-rules.js';
 import { baselineCapabilities, restrictedCapabilities } from './kubernetes/capabilities.js';
 import { hostNamespaces, hostPathVolumes, hostPorts, hostProcess, privileged } from './kubernetes/host-access.js';
@@ -97,6 +117,46 @@ export const DOCKERFILE_RULES: readonly DockerfileRule[] = [
   relativeWorkdir,
 ];
 
+/** Cloud rules over Terraform, plan JSON, CloudFormation/SAM, serverless.yml and function configs. */
+export const IAC_RULES: readonly IacRule[] = [
+  // AWS
+  s3PublicAcl,
+  s3PublicAccessBlock,
+  s3Encryption,
+  s3AccessLogging,
+  securityGroupOpenAdminPorts,
+  ebsUnencrypted,
+  rdsUnencrypted,
+  dynamoDbCmk,
+  sqsUnencrypted,
+  snsUnencrypted,
+  rdsPublic,
+  imdsV1,
+  cloudTrailCoverage,
+  iamWildcard,
+  iamPassRoleWildcard,
+  adminPolicyAttached,
+  kmsRotation,
+  // Azure
+  nsgOpenAdminPorts,
+  storagePublicAccess,
+  storageInsecureTransport,
+  sqlFirewallOpen,
+  activityLogRetention,
+  // Google Cloud
+  firewallOpenAdminPorts,
+  cloudSqlOpen,
+  gcsPublic,
+  gcsWithoutCmek,
+  auditLogExemptions,
+  // Serverless functions, every platform
+  deprecatedRuntime,
+  secretInFunctionEnv,
+  functionUrlWithoutAuth,
+  overBroadExecutionRole,
+  publicFunctionTrigger,
+];
+
 export const IMAGE_CONFIG_RULES: readonly RuleMeta[] = [imageRunsAsRoot, imageExposesSsh];
 
 /** Reported when a file cannot be parsed (invalid YAML, alias bomb): the scan goes on without it. */
@@ -114,6 +174,7 @@ export const PARSE_ERROR_RULE: RuleMeta = {
 export const RULES: readonly (ConfigRule | RuleMeta)[] = [
   ...KUBERNETES_RULES,
   ...DOCKERFILE_RULES,
+  ...IAC_RULES,
   ...IMAGE_CONFIG_RULES,
   PARSE_ERROR_RULE,
 ];

@@ -151,7 +151,9 @@ function groupByPath(findings: Finding[], cls: 'secret' | 'config', type: string
   const byPath = new Map<string, Finding[]>();
   for (const f of findings) {
     const key = f.target.path ?? '';
-    byPath.set(key, [...(byPath.get(key) ?? []), f]);
+    const list = byPath.get(key);
+    if (list) list.push(f);
+    else byPath.set(key, [f]);
   }
   return [...byPath].map(([target, list]) => ({
     target,

@@ -5,6 +5,14 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import {
+  type AgentHandle,
+  type AgentLogger,
+  defaultEnrichStage,
+  locateSensorBinary,
+  serverOutput,
+  startAgent,
+} from '@palisade/agent';
 import { errorMessage } from '@palisade/core';
 import { type ScannerName, scanArtifact, vulnDbPath } from '@palisade/scanner';
 import { PalisadeClient, startServer } from '@palisade/server';
@@ -17,6 +25,7 @@ interface UpFlags {
   cacheDir: string;
   root: string;
   scan: boolean;
+  agent: boolean;
   config?: string;
 }
 
@@ -41,6 +50,7 @@ export function upCommand(): Command {
     )
     .addOption(new Option('--root <dir>', 'root filesystem of the host to scan').default('/'))
     .addOption(new Option('--no-scan', 'start the server without scanning this host'))
+    .addOption(new Option('--no-agent', 'do not start the local runtime agent (it needs root and a kernel with BTF)'))
     .addOption(
       new Option('--config <file>', 'configuration file (default ./palisade.yaml when present)').env('PALISADE_CONFIG'),
     )
@@ -69,11 +79,15 @@ export function upCommand(): Command {
           say(`host scan failed: ${errorMessage(err)}`);
         }
       }
-      say('ready: "palisade findings list" and "palisade workloads list" show the results; Ctrl-C stops');
+      const agent = flags.agent && token ? await startLocalAgent(server.url, token, flags.dataDir, say) : undefined;
+      say(
+        `ready: "palisade findings list", "palisade workloads list"${agent ? ' and "palisade alerts list"' : ''} show the results; Ctrl-C stops`,
+      );
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
+      await agent?.stop();
       await server.close();
     });
 }
@@ -91,6 +105,60 @@ async function localAdminToken(dataDir: string, bootstrap: string | undefined): 
     return bootstrap;
   }
   return existsSync(file) ? (await readFile(file, 'utf8')).trim() : undefined;
+}
+
+/**
+ * The runtime agent on this host, reporting to the local server with an agent-role token of its
+ * own (kept beside the admin token). Skipped with a reason when the kernel or privileges lack.
+ */
+async function startLocalAgent(
+  url: string,
+  adminToken: string,
+  dataDir: string,
+  say: (line: string) => void,
+): Promise<AgentHandle | undefined> {
+  if (process.getuid?.() !== 0) {
+    say('agent   not started: the eBPF sensor needs root (run "palisade up" as root, or --no-agent)');
+    return undefined;
+  }
+  try {
+    const client = new PalisadeClient(url, adminToken);
+    const file = path.join(dataDir, 'agent-token');
+    let agentToken = existsSync(file) ? (await readFile(file, 'utf8')).trim() : '';
+    if (!agentToken) {
+      agentToken = (await client.createToken({ name: `local agent ${os.hostname()}`, role: 'agent' })).token;
+      await writeFile(file, `${agentToken}\n`, { mode: 0o600 });
+    }
+    const registered = await new PalisadeClient(url, agentToken).registerAgent({
+      name: os.hostname(),
+      hostname: os.hostname(),
+      workload: { kind: 'host', name: os.hostname(), provider: 'on-prem' },
+    });
+    const log: AgentLogger = (level, message) => {
+      if (level !== 'info') say(`agent ${level}: ${message}`);
+    };
+    const agent = startAgent({
+      outputs: [
+        serverOutput({
+          url,
+          token: agentToken,
+          queueDir: path.join(dataDir, 'agent-queue'),
+          agentId: registered.id,
+          log,
+        }),
+      ],
+      enrich: defaultEnrichStage(),
+      sensor: { binaryPath: locateSensorBinary() },
+      ignorePrefixes: [dataDir],
+      log,
+    });
+    await agent.ready;
+    say(`agent   running: ${agent.stats().rules} rules, alerts go to the server`);
+    return agent;
+  } catch (err) {
+    say(`agent   not started: ${errorMessage(err)}`);
+    return undefined;
+  }
 }
 
 async function scanHost(url: string, token: string, flags: UpFlags): Promise<void> {

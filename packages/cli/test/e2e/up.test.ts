@@ -1,7 +1,7 @@
 // `palisade up` end to end: server on the embedded store, a host scan uploaded, the token kept for
 // the next run, a clean stop on SIGTERM.
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,8 +38,8 @@ function stop(child: ChildProcess): Promise<number | null> {
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-describe('palisade up', () => {
-  it('serves, scans the host into the server, and keeps a 0600 admin token for the next run', async () => {
+describe('palisade up (root, BTF)', () => {
+  it('serves, scans the host into the server, runs the local agent, and keeps a 0600 admin token for the next run', async () => {
     const first = startUp();
     const banner = await first.ready;
     const url = /server\s+(http:\/\/\S+)/.exec(banner)?.[1];
@@ -53,6 +53,17 @@ describe('palisade up', () => {
     const env = { PALISADE_SERVER: url, PALISADE_TOKEN: token };
     const workloads = JSON.parse((await runPalisade(['workloads', 'list', '-f', 'json'], { env })).stdout);
     expect(workloads.items).toEqual([expect.objectContaining({ kind: 'host', name: os.hostname() })]);
+
+    // The local agent (root, BTF) reports runtime alerts to the same server.
+    expect(banner).toMatch(/agent\s+running: \d+ rules/);
+    let rules: string[] = [];
+    for (let i = 0; i < 60 && !rules.includes('Sensitive file read'); i++) {
+      spawnSync('cat', ['/etc/shadow'], { stdio: 'ignore' });
+      await new Promise((r) => setTimeout(r, 500));
+      const alerts = JSON.parse((await runPalisade(['alerts', 'list', '-f', 'json'], { env })).stdout);
+      rules = alerts.items.map((a: { rule: string }) => a.rule);
+    }
+    expect(rules).toContain('Sensitive file read');
     expect(await stop(first.child)).toBe(0);
 
     // A second run finds the same store and the same token.

@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { agentCommand } from './commands/agent.js';
 import { clientCommands } from './commands/client.js';
 import { dbCommand } from './commands/db.js';
+import { hostCommand } from './commands/host.js';
 import { netpolCommand } from './commands/netpol.js';
 import { rulesCommand } from './commands/rules.js';
 import { scanCommand } from './commands/scan.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   program.addCommand(scanCommand());
   program.addCommand(dbCommand());
   program.addCommand(rulesCommand());
+  program.addCommand(hostCommand());
   program.addCommand(agentCommand());
   program.addCommand(netpolCommand());
   program.addCommand(serverCommand());

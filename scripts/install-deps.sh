@@ -23,6 +23,7 @@ DEBIAN_PACKAGES=(
   busybox-static  # tiny container images built locally for runtime tests
   libc6-dev    # static C programs in runtime tests (memfd loader)
   nftables iproute2  # network policy enforcement and its namespace lab tests
+  conntrack tcpdump  # flow logs: conntrack events (allowed) and NFLOG via tcpdump (denied)
   lynis        # bench/host-audit compares against it
 )
 

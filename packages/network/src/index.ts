@@ -2,6 +2,15 @@
 // language, the pure evaluator, and the nftables compiler and applier.
 
 export {
+  type DnsAnswerRecord,
+  type DnsProxy,
+  type DnsProxyOptions,
+  type HostPort,
+  servfail,
+  startDnsProxy,
+} from './dns/dns-proxy.js';
+export { DomainSetFeeder, type SetAdd } from './dns/set-feeder.js';
+export {
   type Decision,
   domainMatches,
   evaluate,
@@ -19,6 +28,15 @@ export {
   type KubernetesExport,
   selectorToLabelSelector,
 } from './export/export.js';
+export { type ConntrackEntry, parseConntrackLine } from './flows/conntrack-line.js';
+export {
+  type FlowCollector,
+  type FlowCollectorOptions,
+  type FlowEndpoint,
+  type FlowLogRecord,
+  startFlowCollector,
+} from './flows/flow-collector.js';
+export { type NflogPacket, NflogPcapReader, parseNflog } from './flows/nflog-pcap.js';
 export { type Cidr, cidrContains, formatCidr, parseCidr, parseIp } from './model/cidr.js';
 export {
   convertK8sNetworkPolicy,
@@ -45,7 +63,17 @@ export { type ApplyOptions, applyNftScript, applyRuleset, NftApplyError } from '
 export { type CompileOptions, compileRuleset, DEFAULT_FAILSAFE_TCP_PORTS } from './nft/compile.js';
 export { addEndpointIncrementally, type ElementAdd, type EndpointAdd, renderElementAdds } from './nft/incremental.js';
 export { type HookResult, type Packet, runHook } from './nft/interpret.js';
-export type { Match, NftChain, NftMap, NftRule, NftRuleset, NftSet, NftVerdict, Statement } from './nft/ir.js';
+export type {
+  DomainSet,
+  Match,
+  NftChain,
+  NftMap,
+  NftRule,
+  NftRuleset,
+  NftSet,
+  NftVerdict,
+  Statement,
+} from './nft/ir.js';
 export { type ExistingObjects, parseExistingObjects, renderReplace, renderTable } from './nft/render.js';
 export {
   compileSelector,

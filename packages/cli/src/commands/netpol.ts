@@ -1,5 +1,6 @@
 // `palisade netpol …`: Calico-compatible network policy offline: validate files, and explain the
-// decision for one flow (`test --from A --to B:443/tcp`), print the nftables table, export YAML.
+// decision for one flow (`test --from A --to B:443/tcp`), print the nftables table, export YAML;
+// and the long-running pieces: the DNS policy proxy and the flow-log collector.
 
 import { readFile } from 'node:fs/promises';
 import { NotFoundError, UsageError } from '@palisade/core';
@@ -13,6 +14,8 @@ import {
   parseFlowSpec,
   renderDecision,
   renderTable,
+  startDnsProxy,
+  startFlowCollector,
 } from '@palisade/network';
 import { Command, Option } from 'commander';
 import { EXIT_FINDINGS } from '../exit.js';
@@ -27,6 +30,34 @@ async function readInputs(files: string[]): Promise<PolicyInput[]> {
       }
     }),
   );
+}
+
+/** `HOST:PORT` or `[V6]:PORT`; the default port when only a host is given. */
+export function parseHostPort(text: string, defaultPort: number, option: string): { host: string; port: number } {
+  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(text) ?? /^([^:]+)(?::(\d+))?$/.exec(text);
+  const port = m?.[2] === undefined ? defaultPort : Number(m[2]);
+  if (!m || !Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`${option} must be HOST[:PORT] (IPv6 as [ADDR]:PORT), got "${text}"`);
+  return { host: m[1]!, port };
+}
+
+/** Resolves on SIGINT/SIGTERM, so long-running subcommands can clean up before exiting. */
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const on = () => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve();
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
+
+function positiveInt(text: string, option: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${option} must be a whole number, got "${text}"`);
+  return n;
 }
 
 export function netpolCommand(): Command {
@@ -89,6 +120,63 @@ export function netpolCommand(): Command {
         process.stderr.write(`fidelity: ${n.policy}${n.path ? ` ${n.path}` : ''}: ${n.problem}\n`);
       // 1 when something could not be expressed, so CI can insist on a faithful export.
       if (out.notes.length > 0) process.exitCode = EXIT_FINDINGS;
+    });
+  netpol
+    .command('dns-proxy')
+    .description("DNS policy: forward DNS and open the policies' domain sets for each allowed answer")
+    .requiredOption('-f, --file <files...>', 'the policy files the applied table was compiled from')
+    .requiredOption('--upstream <host:port>', 'the resolver to forward to')
+    .option('--listen <host:port>', 'where to listen (UDP and TCP)', '127.0.0.1:53')
+    .option('--min-ttl <seconds>', 'shorter TTLs are raised to this for the set timeout', '30')
+    .option('--netns <name>', 'the network namespace whose table holds the sets')
+    .option('--table <name>', 'the nftables table (inet family)', 'palisade')
+    .action(
+      async (flags: {
+        file: string[];
+        upstream: string;
+        listen: string;
+        minTtl: string;
+        netns?: string;
+        table: string;
+      }) => {
+        const model = loadPolicyModel(await readInputs(flags.file));
+        const proxy = await startDnsProxy({
+          listen: parseHostPort(flags.listen, 53, '--listen'),
+          upstream: parseHostPort(flags.upstream, 53, '--upstream'),
+          ruleset: compileRuleset(model, { table: flags.table }),
+          table: flags.table,
+          minTtlSeconds: positiveInt(flags.minTtl, '--min-ttl'),
+          ...(flags.netns ? { netns: flags.netns } : {}),
+        });
+        process.stderr.write(`dns-proxy: listening on ${proxy.address.host}:${proxy.address.port}\n`);
+        await untilSignal();
+        await proxy.close();
+      },
+    );
+  netpol
+    .command('flows')
+    .description('flow logs: print one JSON record per line for each aggregation window (conntrack + NFLOG)')
+    .requiredOption('-f, --file <files...>', 'the policy and endpoint files the applied table was compiled from')
+    .option('--netns <name>', 'the network namespace the table is loaded in')
+    .option('--interval <seconds>', 'aggregation window', '15')
+    .option('--log-group <n>', 'NFLOG group the table logs denies to', '1')
+    .action(async (flags: { file: string[]; netns?: string; interval: string; logGroup: string }) => {
+      const model = loadPolicyModel(await readInputs(flags.file));
+      const logGroup = positiveInt(flags.logGroup, '--log-group');
+      const collector = await startFlowCollector({
+        model,
+        ruleset: compileRuleset(model, { logGroup }),
+        logGroup,
+        intervalMs: Math.max(1, positiveInt(flags.interval, '--interval')) * 1000,
+        ...(flags.netns ? { netns: flags.netns } : {}),
+      });
+      const printing = (async () => {
+        for await (const r of collector.records()) process.stdout.write(`${JSON.stringify(r)}\n`);
+      })();
+      await untilSignal();
+      for (const r of await collector.flush()) process.stdout.write(`${JSON.stringify(r)}\n`);
+      await collector.close();
+      await printing;
     });
   return netpol;
 }

@@ -13,6 +13,7 @@ import { type Cidr, formatCidr, isSingleAddress, parseCidr } from '../model/cidr
 import type { Direction, Endpoint, EntityRule, Policy, PolicyModel, Rule, Tier } from '../model/types.js';
 import { compileSelector } from '../selector/selector.js';
 import {
+  type DomainSet,
   type Family,
   MARK_ALLOW,
   MARK_PASS,
@@ -56,6 +57,23 @@ class SetRegistry {
     return name;
   }
 
+  readonly domainSets: DomainSet[] = [];
+  private readonly byDomains = new Map<string, string>();
+
+  /** An empty `flags timeout` set for these domain patterns, shared by every rule naming the same list. */
+  domain(family: Family, patterns: readonly string[]): string {
+    const domains = [...new Set(patterns.map((d) => d.toLowerCase()))].sort();
+    const key = `${family}|${domains.join(',')}`;
+    let name = this.byDomains.get(key);
+    if (!name) {
+      name = `dns${family}_${this.domainSets.length}`;
+      this.byDomains.set(key, name);
+      this.domainSets.push({ name, family, domains });
+      this.sets.push({ name, type: 'addr', family, interval: false, elements: [], timeout: true });
+    }
+    return name;
+  }
+
   private readonly byArray = new WeakMap<readonly string[], string>();
 
   addrPort(family: Family, pairs: readonly string[]): string {
@@ -88,9 +106,16 @@ function splitFamilies(cidrs: readonly Cidr[]): Record<Family, Cidr[]> {
   return { 4: cidrs.filter((c) => c.version === 4), 6: cidrs.filter((c) => c.version === 6) };
 }
 
-function modelHolders(model: PolicyModel): { holder: Holder; cidrs: Cidr[] }[] {
+interface Owner {
+  holder: Holder;
+  cidrs: Cidr[];
+  /** A network set's `allowedEgressDomains`: a destination selecting the set also reaches these names. */
+  domains?: readonly string[];
+}
+
+function modelHolders(model: PolicyModel): Owner[] {
   const seen = new Set<string>();
-  const out: { holder: Holder; cidrs: Cidr[] }[] = [];
+  const out: Owner[] = [];
   for (const e of model.endpoints) {
     // The evaluator gives an address to its first endpoint; so do we.
     const ips = e.ips.filter((ip) => !seen.has(ip));
@@ -109,6 +134,7 @@ function modelHolders(model: PolicyModel): { holder: Holder; cidrs: Cidr[] }[] {
     out.push({
       holder: { kind: s.kind, labels: s.labels, ...(s.namespace ? { namespace: s.namespace } : {}) },
       cidrs: s.nets.map((n) => parseCidr(n)!),
+      ...(s.allowedEgressDomains?.length ? { domains: s.allowedEgressDomains } : {}),
     });
   }
   return out;
@@ -136,9 +162,9 @@ export class Compiler {
   readonly ruleIds = new Map<number, { policy: string; direction: Direction; rule: number; action: string }>();
   private nextId = 1;
   private readonly holders;
-  private readonly holdersByNamespace = new Map<string, { holder: Holder; cidrs: Cidr[] }[]>();
+  private readonly holdersByNamespace = new Map<string, Owner[]>();
   private readonly endpointChains = new Map<string, string>();
-  private readonly globalHolders: { holder: Holder; cidrs: Cidr[] }[] = [];
+  private readonly globalHolders: Owner[] = [];
   private readonly policyChains = new Map<string, string>();
   private readonly tierChains = new Map<string, string>();
   private readonly logGroup: number;
@@ -175,13 +201,25 @@ export class Compiler {
   }
 
   private readonly scopedCache = new Map<EntityRule, Cidr[]>();
+  private readonly scopedDomainCache = new Map<EntityRule, string[]>();
 
   /** Addresses of every endpoint and network set a rule side's selectors pick (computed once). */
   private scopedAddresses(policy: Policy, er: EntityRule): Cidr[] {
     const cached = this.scopedCache.get(er);
     if (cached) return cached;
+    this.scopeOwners(policy, er);
+    return this.scopedCache.get(er)!;
+  }
+
+  /** `allowedEgressDomains` of the network sets a rule side's selectors pick. */
+  private scopedDomains(policy: Policy, er: EntityRule): string[] {
+    if (!this.scopedDomainCache.has(er)) this.scopeOwners(policy, er);
+    return this.scopedDomainCache.get(er)!;
+  }
+
+  private scopeOwners(policy: Policy, er: EntityRule): void {
     // Look only at owners in namespaces that can match, not at every endpoint of the cluster.
-    let candidates: { holder: Holder; cidrs: Cidr[] }[];
+    let candidates: Owner[];
     if (er.namespaceSelector !== undefined) {
       const nsSel = compileSelector(er.namespaceSelector);
       candidates = [];
@@ -192,9 +230,15 @@ export class Compiler {
       candidates = this.holdersByNamespace.get(policy.namespace) ?? [];
     } else candidates = this.holders;
     const match = entityMatcher(this.model, policy, er);
-    const cidrs = candidates.filter((h) => match(h.holder)).flatMap((h) => h.cidrs);
-    this.scopedCache.set(er, cidrs);
-    return cidrs;
+    const owners = candidates.filter((h) => match(h.holder));
+    this.scopedCache.set(
+      er,
+      owners.flatMap((h) => h.cidrs),
+    );
+    this.scopedDomainCache.set(
+      er,
+      owners.flatMap((h) => h.domains ?? []),
+    );
   }
 
   /** Address alternatives for one side: each family is a separate alternative (OR). */
@@ -214,16 +258,31 @@ export class Compiler {
       const fam = splitFamilies(er.notNets.map((n) => parseCidr(n)!))[family];
       if (fam.length > 0) ms.push({ m: 'addr', side, family, set: this.sets.addr(family, fam), negate: true });
     }
+    if (er.domains) {
+      // The DNS proxy fills this set with the answers' addresses (TTL as timeout); empty until then.
+      if (side === 'saddr') return undefined; // Calico matches domains on the destination only
+      ms.push({ m: 'addr', side, family, set: this.sets.domain(family, er.domains), negate: false });
+    }
+    // Each alternative is one way the address may match: the selected owners' addresses, or the
+    // addresses the DNS proxy found for the allowedEgressDomains of selected network sets.
+    let addrAlts: Match[][] = [ms];
     if (entityIsScoped(policy, er)) {
       const cidrs = this.scopedAddresses(policy, er);
       const fam = splitFamilies(cidrs)[family];
       const source: SetSource = { kind: 'scoped', policy, er, family };
-      if (fam.length === 0) {
-        this.emptySources.push(source);
-        return undefined; // selects nothing of this family: the rule cannot match
-      }
-      ms.push({ m: 'addr', side, family, set: this.record(this.sets.addr(family, fam), source), negate: false });
+      const domains = side === 'daddr' ? this.scopedDomains(policy, er) : [];
+      addrAlts = [];
+      if (fam.length > 0)
+        addrAlts.push([
+          ...ms,
+          { m: 'addr', side, family, set: this.record(this.sets.addr(family, fam), source), negate: false },
+        ]);
+      else this.emptySources.push(source);
+      if (domains.length > 0)
+        addrAlts.push([...ms, { m: 'addr', side, family, set: this.sets.domain(family, domains), negate: false }]);
+      if (addrAlts.length === 0) return undefined; // selects nothing of this family: the rule cannot match
     }
+    const notMatches: Match[] = [];
     if (er.notSelector !== undefined) {
       // notSelector looks at every owner of the address, in any namespace.
       const notSelector = compileSelector(er.notSelector);
@@ -233,7 +292,13 @@ export class Compiler {
       const fam = splitFamilies(cidrs)[family];
       const source: SetSource = { kind: 'not', selector: er.notSelector, family };
       if (fam.length > 0)
-        ms.push({ m: 'addr', side, family, set: this.record(this.sets.addr(family, fam), source), negate: true });
+        notMatches.push({
+          m: 'addr',
+          side,
+          family,
+          set: this.record(this.sets.addr(family, fam), source),
+          negate: true,
+        });
       else this.emptySources.push(source);
     }
     const port = side === 'saddr' ? 'sport' : 'dport';
@@ -253,20 +318,20 @@ export class Compiler {
         });
       else if (source) this.emptySources.push(source);
     }
-    if (!er.ports) return [[...ms, ...negated]];
+    if (!er.ports) return addrAlts.map((ms) => [...ms, ...notMatches, ...negated]);
     // Numeric ports and named ports are two ways to match: two alternatives.
     const alts: Alternative[] = [];
     const ranges = er.ports.flatMap((p) => ('name' in p ? [] : [[p.from, p.to] as const]));
-    if (ranges.length > 0) alts.push([...ms, ...negated, { m: 'port', side: port, ranges, negate: false }]);
+    for (const ms of addrAlts)
+      if (ranges.length > 0)
+        alts.push([...ms, ...notMatches, ...negated, { m: 'port', side: port, ranges, negate: false }]);
     const named = this.namedPortPairs(er.ports, family);
     const source = this.namedSource(er.ports, family);
-    if (named.length > 0)
-      alts.push([
-        ...ms,
-        ...negated,
-        { m: 'addrPort', side, family, set: this.record(this.sets.addrPort(family, named), source!), negate: false },
-      ]);
-    else if (source) this.emptySources.push(source);
+    if (named.length > 0) {
+      const set = this.record(this.sets.addrPort(family, named), source!);
+      for (const ms of addrAlts)
+        alts.push([...ms, ...notMatches, ...negated, { m: 'addrPort', side, family, set, negate: false }]);
+    } else if (source) this.emptySources.push(source);
     return alts.length > 0 ? alts : undefined;
   }
 
@@ -298,7 +363,6 @@ export class Compiler {
   }
 
   private ruleToNft(policy: Policy, label: string, dir: Direction, rule: Rule, index: number): NftRule[] {
-    if (rule.destination.domains || rule.source.domains) return []; // needs the DNS proxy's sets
     this.currentProtocol = rule.protocol;
     const base: Match[] = [];
     if (rule.protocol !== undefined) base.push({ m: 'l4proto', proto: rule.protocol, negate: false });
@@ -575,5 +639,6 @@ export function compileRuleset(model: PolicyModel, options: CompileOptions = {})
     maps: nftMaps,
     chains: [...base, ...c.chains],
     ruleIds: c.ruleIds,
+    domainSets: c.sets.domainSets,
   };
 }

@@ -14,6 +14,16 @@ export interface NftSet {
   /** Interval flag only when some element is a real CIDR (nftables rejects prefixes otherwise). */
   readonly interval: boolean;
   readonly elements: readonly string[];
+  /** `flags timeout`: a DNS policy set whose elements the DNS proxy adds with the answer's TTL. */
+  readonly timeout?: boolean;
+}
+
+/** A set the DNS proxy fills: addresses answered for these domain patterns (`*.x` wildcards). */
+export interface DomainSet {
+  readonly name: string;
+  readonly family: Family;
+  /** Lower-cased patterns, sorted: exact names and `*.example.com` wildcards. */
+  readonly domains: readonly string[];
 }
 
 export type Match =
@@ -95,6 +105,8 @@ export interface NftRuleset {
     number,
     { policy: string; direction: 'Ingress' | 'Egress'; rule: number; action: string }
   >;
+  /** Sets filled at run time by the DNS proxy (from `destination.domains` and `allowedEgressDomains`). */
+  readonly domainSets?: readonly DomainSet[];
   /** The compiler's bookkeeping, kept for incremental endpoint adds; absent on hand-built rulesets. */
   readonly compiler?: unknown;
 }

@@ -63,6 +63,7 @@ function renderSet(s: NftSet): string {
   const type = s.type === 'addr' ? addr : s.type === 'addrPort' ? `${addr} . inet_service` : `ifname . ${addr}`;
   const lines = [`  set ${s.name} {`, `    type ${type}`];
   if (s.interval) lines.push('    flags interval', '    auto-merge');
+  if (s.timeout) lines.push('    flags timeout');
   if (s.elements.length > 0) lines.push(`    elements = { ${s.elements.join(', ')} }`);
   lines.push('  }');
   return lines.join('\n');

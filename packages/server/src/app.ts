@@ -15,10 +15,12 @@ import { ServerMetrics } from './metrics.js';
 import { AlertDispatcher } from './outputs/alert-dispatcher.js';
 import { registerDeadLetterRoutes } from './outputs/dead-letter-routes.js';
 import type { ConfiguredOutput } from './outputs/outputs-config.js';
+import { PolicyChanges } from './policies/policy-changes.js';
 import { registerAuditRoutes } from './routes/audit.js';
 import { EVENTS_BODY_LIMIT, NDJSON, registerEventRoutes } from './routes/events.js';
 import { registerFindingRoutes } from './routes/findings.js';
 import { registerInventoryRoutes } from './routes/inventory.js';
+import { registerPolicyRoutes } from './routes/policies.js';
 import { registerTenantRoutes } from './routes/tenants.js';
 import { registerTokenRoutes } from './routes/tokens.js';
 
@@ -46,7 +48,14 @@ export interface BuildAppOptions {
 }
 
 export type PalisadeApp = ApiApp & {
-  palisade: { metrics: ServerMetrics; store: Store; bus: EventBus; outputs?: AlertDispatcher };
+  palisade: {
+    metrics: ServerMetrics;
+    store: Store;
+    bus: EventBus;
+    outputs?: AlertDispatcher;
+    /** Wakes agents long-polling for policy changes. */
+    policyChanges: PolicyChanges;
+  };
 };
 
 export async function buildApp(opts: BuildAppOptions): Promise<PalisadeApp> {
@@ -83,6 +92,9 @@ export async function buildApp(opts: BuildAppOptions): Promise<PalisadeApp> {
   const ctx: RouteContext = { store, bus, metrics, ...(outputs ? { outputs } : {}) };
   // In-flight deliveries finish and the rest go to the dead letters before the store closes.
   if (outputs) app.addHook('onClose', async () => outputs.close());
+  const policyChanges = new PolicyChanges(bus);
+  // Long polls answer at once on shutdown rather than holding it for up to a minute.
+  app.addHook('preClose', async () => policyChanges.close());
 
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => {
@@ -149,6 +161,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<PalisadeApp> {
       registerEventRoutes(typed, ctx);
       registerAuditRoutes(typed, ctx);
       registerDeadLetterRoutes(typed, ctx);
+      registerPolicyRoutes(typed, { ...ctx, policyChanges });
     },
     { prefix: API_PREFIX },
   );
@@ -169,6 +182,6 @@ export async function buildApp(opts: BuildAppOptions): Promise<PalisadeApp> {
   });
 
   const palisadeApp = app as PalisadeApp;
-  palisadeApp.palisade = { metrics, store, bus, ...(outputs ? { outputs } : {}) };
+  palisadeApp.palisade = { metrics, store, bus, policyChanges, ...(outputs ? { outputs } : {}) };
   return palisadeApp;
 }

@@ -7,6 +7,7 @@ import type {
   AuditEntry,
   DeadLetter,
   Page,
+  Policy,
   Role,
   StoredEvent,
   StoredFinding,
@@ -78,6 +79,11 @@ export interface Posture {
   agents: number;
 }
 
+/** An agent's policy bundle; `modified: false` means the caller's etag is still current. */
+export type AgentPolicyAnswer =
+  | { modified: true; revision: string; policies: Policy[] }
+  | { modified: false; revision: string };
+
 export class PalisadeClient {
   private readonly base: string;
   private readonly doFetch: typeof fetch;
@@ -124,14 +130,7 @@ export class PalisadeClient {
     } catch {
       parsed = undefined;
     }
-    if (!res.ok) {
-      const message = (parsed as { message?: string } | undefined)?.message ?? `HTTP ${res.status}`;
-      const what = `${method} ${path}: ${message}`;
-      if (res.status === 401 || res.status === 403) throw new AuthError(what, res.status);
-      if (res.status === 404) throw new NotFoundError(what);
-      if (res.status === 400) throw new InputError(what);
-      throw new PalisadeError(`${what} (HTTP ${res.status})`);
-    }
+    if (!res.ok) throw errorFor(method, path, res.status, parsed);
     return parsed as T;
   }
 
@@ -224,4 +223,68 @@ export class PalisadeClient {
   posture(tenant?: string): Promise<Posture> {
     return this.request('GET', '/posture', { query: { tenant } });
   }
+  /** Creates a policy, or the next version of an existing (kind, name). */
+  createPolicy(input: {
+    kind: string;
+    name: string;
+    document: string;
+    workloadSelector?: string;
+    tenantId?: string;
+  }): Promise<Policy> {
+    return this.request('POST', '/policies', { json: input });
+  }
+  listPolicies(q: ListQuery & { kind?: string } = {}): Promise<Page<Policy>> {
+    return this.request('GET', '/policies', { query: { ...q } });
+  }
+  getPolicy(id: string): Promise<Policy> {
+    return this.request('GET', `/policies/${encodeURIComponent(id)}`);
+  }
+  policyVersions(id: string): Promise<{ items: Policy[] }> {
+    return this.request('GET', `/policies/${encodeURIComponent(id)}/versions`);
+  }
+  deletePolicy(id: string): Promise<Policy> {
+    return this.request('DELETE', `/policies/${encodeURIComponent(id)}`);
+  }
+  /**
+   * The agent's policy bundle. With `etag` (a previous revision) an unchanged bundle answers
+   * `{ modified: false }`; with `wait` (seconds, max 60) the server holds the request until it changes.
+   */
+  async agentPolicies(agentId: string, opts: { etag?: string; wait?: number } = {}): Promise<AgentPolicyAnswer> {
+    const path = `/agents/${encodeURIComponent(agentId)}/policies`;
+    const url = `${this.base}${path}${opts.wait !== undefined ? `?wait=${opts.wait}` : ''}`;
+    const headers: Record<string, string> = { authorization: `Bearer ${this.token}` };
+    if (opts.etag) headers['if-none-match'] = `"${opts.etag}"`;
+    let res: Response;
+    try {
+      res = await this.doFetch(url, { method: 'GET', headers });
+    } catch (err) {
+      throw new UsageError(
+        `cannot reach Palisade server at ${this.base}: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+    if (res.status === 304) {
+      await res.body?.cancel();
+      return { modified: false, revision: (res.headers.get('etag') ?? '').replace(/^W\//, '').replace(/"/g, '') };
+    }
+    const text = await res.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    if (!res.ok) throw errorFor('GET', path, res.status, parsed);
+    const bundle = parsed as { revision: string; policies: Policy[] };
+    return { modified: true, revision: bundle.revision, policies: bundle.policies };
+  }
+}
+
+/** Maps an error answer to core's error classes, as the server mapped them to statuses. */
+function errorFor(method: string, path: string, status: number, parsed: unknown): PalisadeError {
+  const message = (parsed as { message?: string } | undefined)?.message ?? `HTTP ${status}`;
+  const what = `${method} ${path}: ${message}`;
+  if (status === 401 || status === 403) return new AuthError(what, status);
+  if (status === 404) return new NotFoundError(what);
+  if (status === 400) return new InputError(what);
+  return new PalisadeError(`${what} (HTTP ${status})`);
 }

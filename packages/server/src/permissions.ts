@@ -20,6 +20,10 @@ export const PERMISSIONS = {
   'posture:read': ['admin', 'analyst', 'read-only'],
   'outputs:read': ['admin'],
   'outputs:write': ['admin'],
+  'policies:read': ['admin', 'analyst', 'read-only'],
+  'policies:write': ['admin', 'analyst'],
+  // Agents fetch their own bundle; people read policies through policies:read.
+  'policies:fetch': ['agent'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -31,12 +31,14 @@ const validBodies: Record<string, unknown> = {
   'POST /api/v1/agents': { name: 'x' },
   'POST /api/v1/agents/{id}/heartbeat': {},
   'POST /api/v1/events': '{"id":"1","ts":"2024-01-01T00:00:00Z","type":"exec"}',
+  'POST /api/v1/policies': { kind: 'NetworkPolicy', name: 'p', document: 'kind: NetworkPolicy' },
 };
 // Body fields that name a tenant.
 const tenantBodyField: Record<string, string> = {
   'POST /api/v1/tenants': 'parentId',
   'POST /api/v1/tokens': 'tenantId',
   'POST /api/v1/scans': 'tenantId',
+  'POST /api/v1/policies': 'tenantId',
 };
 
 function urlFor(op: Operation, ids: Record<string, string>): string {
@@ -107,6 +109,15 @@ beforeAll(async () => {
           { tenantId: tenant, output: 'webhook', alertId: `alert-${key}`, alert: {}, error: 'down', attempts: 3 },
         ])
       )[0] ?? '';
+    ids.policies = (
+      await h.store.policies.create(tenant, {
+        kind: 'NetworkPolicy',
+        name: `policy-${key}`,
+        document: 'kind: NetworkPolicy',
+        parsed: { kind: 'NetworkPolicy' },
+        workloadSelector: '',
+      })
+    ).id;
   }
 });
 

@@ -10,6 +10,7 @@ export * from './repositories/audit.js';
 export * from './repositories/dead-letters.js';
 export * from './repositories/events.js';
 export * from './repositories/findings.js';
+export * from './repositories/policies.js';
 export * from './repositories/tenants.js';
 export * from './repositories/tokens.js';
 export * from './repositories/workloads.js';

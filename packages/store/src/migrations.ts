@@ -181,9 +181,37 @@ const outputDeadLetters: Migration = {
   },
 };
 
+// Versioned policy documents: one row per version of (tenant, kind, name). Deleting marks every
+// version deleted; creating the name again continues the version sequence.
+const policies: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('policies')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id'))
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('version', 'integer', (c) => c.notNull())
+      .addColumn('document', 'text', (c) => c.notNull())
+      .addColumn('parsed', 'text', (c) => c.notNull())
+      .addColumn('workload_selector', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('created_by', 'text')
+      .addColumn('deleted', 'integer', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('policies_name_version')
+      .on('policies')
+      .columns(['tenant_id', 'kind', 'name', 'version'])
+      .unique()
+      .execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_initial': initialSchema,
   '0002_output_dead_letters': outputDeadLetters,
+  '0003_policies': policies,
 };
 
 const inCodeMigrations: MigrationProvider = {

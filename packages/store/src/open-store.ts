@@ -13,6 +13,7 @@ import { createAuditRepository } from './repositories/audit.js';
 import { createDeadLetterRepository } from './repositories/dead-letters.js';
 import { createEventRepository } from './repositories/events.js';
 import { createFindingRepository } from './repositories/findings.js';
+import { createPolicyRepository } from './repositories/policies.js';
 import { createTenantRepository } from './repositories/tenants.js';
 import { createTokenRepository } from './repositories/tokens.js';
 import { createWorkloadRepository } from './repositories/workloads.js';
@@ -43,6 +44,8 @@ export interface Store {
   readonly audit: ReturnType<typeof createAuditRepository>;
   /** Alerts the server's outputs could not deliver. */
   readonly deadLetters: ReturnType<typeof createDeadLetterRepository>;
+  /** Versioned policy documents fetched by agents. */
+  readonly policies: ReturnType<typeof createPolicyRepository>;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -114,6 +117,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     agents: createAgentRepository(db),
     audit: createAuditRepository(db),
     deadLetters: createDeadLetterRepository(db),
+    policies: createPolicyRepository(db),
     async ping() {
       await sql`select 1`.execute(db);
     },

@@ -155,6 +155,27 @@ export interface OutputDeadLettersTable {
   created_at: string;
 }
 
+export interface PoliciesTable {
+  /** One id per version. */
+  id: string;
+  tenant_id: string;
+  /** NetworkPolicy, GlobalNetworkPolicy, NetworkSet, Tier, rules, ResponsePolicy, … (any string). */
+  kind: string;
+  name: string;
+  /** 1, 2, … per (tenant, kind, name). */
+  version: number;
+  /** The YAML/JSON text as sent. */
+  document: string;
+  /** JSON of the parsed document. */
+  parsed: string;
+  /** Calico selector over workload labels; "" selects every workload of the tenant. */
+  workload_selector: string;
+  created_at: string;
+  created_by: string | null;
+  /** 1 once the name was deleted (every version is marked). */
+  deleted: number;
+}
+
 export interface Database {
   tenants: TenantsTable;
   tokens: TokensTable;
@@ -166,4 +187,5 @@ export interface Database {
   events: EventsTable;
   audit_log: AuditLogTable;
   output_dead_letters: OutputDeadLettersTable;
+  policies: PoliciesTable;
 }

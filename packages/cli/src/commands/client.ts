@@ -1,7 +1,8 @@
 // Client commands for the common reads and writes against a Palisade server:
 // `palisade workloads|findings|alerts|tokens|posture …`, each with --format table|json.
 
-import { UsageError } from '@palisade/core';
+import { readFile } from 'node:fs/promises';
+import { NotFoundError, UsageError } from '@palisade/core';
 import { PalisadeClient } from '@palisade/server';
 import { Command, Option } from 'commander';
 import { applyConfigFile, loadConfigFile } from '../config.js';
@@ -208,5 +209,67 @@ export function clientCommands(): Command[] {
     print(flags, p, rows, ['severity', 'count']);
   });
 
-  return [workloads, findings, alerts, tokens, posture];
+  const policies = new Command('policies').description(
+    'versioned policy documents (network policy, rules, responses, profiles) assigned to workloads by selector',
+  );
+  clientOptions(
+    policies
+      .command('list')
+      .description('list the latest version of each policy')
+      .addOption(limitOption())
+      .option('--kind <kind>', 'only this kind, e.g. NetworkPolicy, rules, ResponsePolicy'),
+  ).action(async (_o, cmd: Command) => {
+    const { client, flags } = connect(cmd);
+    const page = await client.listPolicies({ limit: flags.limit, kind: cmd.opts<{ kind?: string }>().kind });
+    print(flags, page, page.items as unknown as Row[], [
+      'id',
+      'kind',
+      'name',
+      'version',
+      'workloadSelector',
+      'createdAt',
+    ]);
+  });
+  clientOptions(
+    policies
+      .command('apply')
+      .description('upload a policy document; an existing name gets a new version')
+      .requiredOption('--file <file>', 'the YAML or JSON document')
+      .requiredOption('--kind <kind>', 'policy kind, e.g. GlobalNetworkPolicy, rules, ResponsePolicy')
+      .requiredOption('--name <name>', 'policy name')
+      .option(
+        '--selector <selector>',
+        'Calico selector over workload labels, e.g. "env == \'prod\'" (default: every workload)',
+      ),
+  ).action(async (_o, cmd: Command) => {
+    const { client, flags } = connect(cmd);
+    const o = cmd.opts<{ file: string; kind: string; name: string; selector?: string }>();
+    let document: string;
+    try {
+      document = await readFile(o.file, 'utf8');
+    } catch {
+      throw new NotFoundError(`cannot read ${o.file}`);
+    }
+    const p = await client.createPolicy({ kind: o.kind, name: o.name, document, workloadSelector: o.selector });
+    print(flags, p, [p as unknown as Row], ['id', 'kind', 'name', 'version', 'workloadSelector']);
+  });
+  clientOptions(
+    policies.command('versions').description('every version of a policy').argument('<id>', 'policy id'),
+  ).action(async (id: string, _o, cmd: Command) => {
+    const { client, flags } = connect(cmd);
+    const v = await client.policyVersions(id);
+    print(flags, v, v.items as unknown as Row[], ['id', 'version', 'deleted', 'createdAt', 'createdBy']);
+  });
+  clientOptions(
+    policies
+      .command('delete')
+      .description('delete a policy (all versions stay readable)')
+      .argument('<id>', 'policy id'),
+  ).action(async (id: string, _o, cmd: Command) => {
+    const { client, flags } = connect(cmd);
+    const p = await client.deletePolicy(id);
+    print(flags, p, [p as unknown as Row], ['id', 'kind', 'name', 'version', 'deleted']);
+  });
+
+  return [workloads, findings, alerts, tokens, posture, policies];
 }

@@ -87,6 +87,39 @@ describe('palisade server + client commands (SQLite)', () => {
     expect(denied.stderr).toMatch(/authentication error|forbidden|403/i);
   });
 
+  it('applies a policy twice as two versions and rejects a bad selector with its position', async () => {
+    const doc = path.join(work, 'deny-all.yaml');
+    writeFileSync(
+      doc,
+      'apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: { name: deny-all }\nspec: { selector: all() }\n',
+    );
+    const args = [
+      'policies',
+      'apply',
+      '--file',
+      doc,
+      '--kind',
+      'GlobalNetworkPolicy',
+      '--name',
+      'deny-all',
+      '--selector',
+      "env == 'prod'",
+      '-f',
+      'json',
+    ];
+    const first = JSON.parse((await runPalisade(args, { env })).stdout);
+    const second = JSON.parse((await runPalisade(args, { env })).stdout);
+    expect([first.version, second.version]).toEqual([1, 2]);
+    const list = JSON.parse((await runPalisade(['policies', 'list', '-f', 'json'], { env })).stdout);
+    expect(list.items.map((p: { name: string; version: number }) => `${p.name}@${p.version}`)).toEqual(['deny-all@2']);
+    const bad = await runPalisade(
+      ['policies', 'apply', '--file', doc, '--kind', 'GlobalNetworkPolicy', '--name', 'x', '--selector', 'env =='],
+      { env },
+    );
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/position/);
+  });
+
   it('refuses a wrong token with exit 2 and does not print it', async () => {
     const bogus = 'pal_000000000000_notarealsecretnotarealsecretnotarealsecret0';
     const r = await runPalisade(['findings', 'list'], { env: { ...env, PALISADE_TOKEN: bogus } });

@@ -6,12 +6,15 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { parseSeverityList, type ScanReport, SEVERITIES, UsageError } from '@palisade/core';
 import { REPORT_FORMATS, type ReportFormat, writeReport } from '@palisade/report';
 import {
+  explainSuppressions,
   filterReport,
+  loadBaseline,
   loadIgnoreFile,
   loadVex,
   type ScannerName,
   type ScanTargetKind,
   scanArtifact,
+  writeBaseline,
 } from '@palisade/scanner';
 import { PalisadeClient } from '@palisade/server';
 import { Command, Option } from 'commander';
@@ -53,6 +56,9 @@ interface ScanFlags {
   skipFiles?: string;
   functionConfig?: string;
   showSuppressed?: boolean;
+  baseline?: string;
+  writeBaseline?: string;
+  explain?: boolean;
   progress: boolean;
   server?: string;
   token?: string;
@@ -129,7 +135,20 @@ function addScanOptions(cmd: Command, kind: ScanTargetKind): void {
     .addOption(
       new Option('--skip-files <list>', 'files to skip (comma-separated globs or paths)').env('PALISADE_SKIP_FILES'),
     )
-    .addOption(new Option('--show-suppressed', 'also show findings suppressed by the ignore file or VEX'))
+    .addOption(
+      new Option(
+        '--show-suppressed',
+        'also show findings suppressed by the ignore file, VEX, inline comments or the baseline',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--baseline <file>',
+        'suppress findings recorded in this baseline file (by fingerprint, not line)',
+      ).env('PALISADE_BASELINE'),
+    )
+    .addOption(new Option('--write-baseline <file>', "record this scan's open findings as the accepted baseline"))
+    .addOption(new Option('--explain', 'print on stderr which suppression hid each suppressed finding'))
     .addOption(new Option('--no-progress', 'never show progress on stderr (it only shows on a terminal anyway)'))
     .addOption(
       new Option('--config <file>', 'configuration file (default ./palisade.yaml when present)').env('PALISADE_CONFIG'),
@@ -206,6 +225,7 @@ export async function runScan(kind: ScanTargetKind, target: string, flags: ScanF
   const ignorefile = flags.ignorefile ?? (existsSync('.palisadeignore') ? '.palisadeignore' : undefined);
   const ignore = ignorefile ? await loadIgnoreFile(ignorefile) : undefined;
   const vex = await Promise.all((flags.vex ?? []).map((f) => loadVex(f)));
+  const baseline = flags.baseline ? await loadBaseline(flags.baseline) : undefined;
 
   await mkdir(flags.cacheDir, { recursive: true });
   const progress = progressLine(flags.progress !== false && process.stderr.isTTY === true);
@@ -232,8 +252,16 @@ export async function runScan(kind: ScanTargetKind, target: string, flags: ScanF
 
   if (flags.server) await uploadReport(report, kind, flags);
 
-  const filtered = filterReport(report, { severities, ignoreUnfixed: flags.ignoreUnfixed === true, ignore, vex });
+  const filtered = filterReport(report, {
+    severities,
+    ignoreUnfixed: flags.ignoreUnfixed === true,
+    ignore,
+    vex,
+    baseline,
+  });
   for (const w of filtered.warnings) process.stderr.write(`palisade: warning: ${w}\n`);
+  if (flags.explain) for (const line of explainSuppressions(filtered)) process.stderr.write(`palisade: ${line}\n`);
+  if (flags.writeBaseline) await writeFile(flags.writeBaseline, writeBaseline(filtered));
   const text = writeReport(filtered, flags.format, {
     color: !flags.output && flags.format === 'table' && process.stdout.isTTY === true,
     toolVersion: VERSION,

@@ -70,3 +70,56 @@ describe('palisade scan --scanners secret,config', () => {
     }
   });
 });
+
+describe('baseline and --explain', () => {
+  it('a written baseline hides every current finding by fingerprint, and --explain says so', async () => {
+    const baseline = path.join(work, 'baseline.json');
+    const first = await runPalisade([
+      'scan',
+      'fs',
+      app,
+      '--scanners',
+      'secret,config',
+      '--write-baseline',
+      baseline,
+      '-f',
+      'json',
+    ]);
+    expect(first.code).toBe(1);
+    const open = (JSON.parse(first.stdout) as ScanReport).results.flatMap((r) => r.findings).length;
+    expect(open).toBeGreaterThan(1);
+
+    const second = await runPalisade([
+      'scan',
+      'fs',
+      app,
+      '--scanners',
+      'secret,config',
+      '--baseline',
+      baseline,
+      '--explain',
+    ]);
+    expect(second.code, second.stderr).toBe(0);
+    const explained = second.stderr.split('\n').filter((l) => l.includes('suppressed by baseline'));
+    expect(explained).toHaveLength(open);
+    expect(second.stderr).toMatch(/github-pat in settings\.env:2 .*suppressed by baseline/);
+
+    // A new finding still fails the gate: the baseline does not hide what it did not record.
+    writeFileSync(path.join(app, 'more.env'), `TOKEN_TWO=${token.slice(0, -4)}ZZZZ\n`);
+    const third = await runPalisade(['scan', 'fs', app, '--scanners', 'secret', '--baseline', baseline, '-f', 'json']);
+    expect(third.code).toBe(1);
+    const left = (JSON.parse(third.stdout) as ScanReport).results.flatMap((r) =>
+      r.findings.filter((f) => f.status !== 'suppressed'),
+    );
+    expect(left.map((f) => f.target.path)).toEqual(['more.env']);
+    rmSync(path.join(app, 'more.env'));
+  });
+
+  it('rejects a file that is not a baseline with exit 2', async () => {
+    const bad = path.join(work, 'not-a-baseline.json');
+    writeFileSync(bad, '{"hello": 1}');
+    const r = await runPalisade(['scan', 'fs', app, '--scanners', 'secret', '--baseline', bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/not-a-baseline\.json: baseline has no "findings" list/);
+  });
+});

@@ -23,7 +23,12 @@ export function filterReport(report: ScanReport, opts: FilterOptions): ScanRepor
     findings: result.findings
       .filter((f) => !opts.severities || opts.severities.has(f.severity))
       .filter((f) => !opts.ignoreUnfixed || f.type !== 'vulnerability' || Boolean(f.fixedVersion))
-      .map((f) => suppress(f, result, ignore, vexIndex, isArtifact)),
+      .map((f) => suppress(f, result, ignore, vexIndex, isArtifact))
+      .map((f) =>
+        opts.baseline && f.status !== 'suppressed' && opts.baseline.ids.has(f.id)
+          ? inBaseline(f, opts.baseline.file)
+          : f,
+      ),
   }));
   return { ...report, results, warnings };
 }
@@ -112,6 +117,10 @@ function suppress(
     }
   }
   return f;
+}
+
+function inBaseline(f: Finding, file: string): Finding {
+  return { ...f, status: 'suppressed', suppression: { source: 'baseline', reason: `accepted in ${file}` } };
 }
 
 function ignoreRuleFor(f: Finding, ids: string[], result: ScanResult, rules: ActiveRules): IgnoreRule | undefined {

@@ -2,6 +2,7 @@
 // (OpenVEX, CycloneDX VEX), both reduced to "this id, for these packages/paths, is not a problem".
 
 import type { Severity } from '@palisade/core';
+import type { Baseline } from './baseline.js';
 
 export interface IgnoreRule {
   /** Vulnerability id, misconfiguration or secret rule id; matched against the finding's ruleId and aliases. */
@@ -58,4 +59,6 @@ export interface FilterOptions {
   vex?: VexDocument[];
   /** The day expiry dates are compared with; defaults to now. */
   now?: Date;
+  /** Findings accepted earlier (by fingerprint): suppressed with source "baseline". */
+  baseline?: Baseline;
 }

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildStorm, rssMb, runStorm } from './lib/storm.mjs';
@@ -70,6 +71,14 @@ async function main() {
   const mod = await import(path.join(repoRoot, 'packages/agent/dist/index.js')).catch(() => {
     throw new Error('build first: npm run build');
   });
+  // Measure the agent as it ships: with the V8 settings its systemd unit gives node.
+  const flags = mod.AGENT_NODE_OPTIONS ?? '';
+  if (flags && !(process.env.NODE_OPTIONS ?? '').includes(flags)) {
+    const env = { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${flags}`.trim() };
+    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url)], { stdio: 'inherit', env });
+    process.exit(r.status ?? 1);
+  }
+  console.log(`agent node options: ${flags || '(none)'}`);
   const { storm, small } = buildStorm(workDir);
 
   const bare = [];

@@ -12,6 +12,7 @@ export {
   parseOsRelease,
   parsePodmanPs,
 } from './inventory.js';
+export { AGENT_NODE_OPTIONS } from './node-flags.js';
 export type { AlertOutput, AlertRecord } from './outputs/alert-output.js';
 export { fileOutput } from './outputs/file-output.js';
 export { falcosidekickBody, type HttpOutputOptions, httpOutput } from './outputs/http-output.js';

@@ -24,6 +24,8 @@ import { sensorHealthAlert } from './sensor-health.js';
 /** Fills container, process-tree and user fields in. `enrichAsync` may wait for the container engine. */
 export interface EnrichStage {
   enrich(ev: RuntimeEvent): RuntimeEvent;
+  /** As `enrich` on an event the caller owns, filling it in instead of a copy (the sensor's events). */
+  enrichInPlace?(ev: RuntimeEvent): RuntimeEvent;
   enrichAsync?(ev: RuntimeEvent): Promise<RuntimeEvent>;
 }
 
@@ -248,11 +250,16 @@ export function startAgent(opts: AgentOptions): AgentHandle {
     if (alerts.length > 0) deliver(alerts, ev);
   };
 
-  const ingest = (raw: RuntimeEvent): void => {
+  const enrichStage = opts.enrich;
+  const enrichOwned = enrichStage?.enrichInPlace?.bind(enrichStage);
+  const enrichCopy = enrichStage?.enrich.bind(enrichStage);
+
+  /** `owned`: the event was decoded for this call only (the sensor's), so it may be filled in place. */
+  const handle = (raw: RuntimeEvent, owned: boolean): void => {
     // The agent's own file and network activity is not a threat; the kernel filter cannot tell node apart.
     if (raw.proc.pid === selfPid) return;
     counts.events++;
-    const ev = opts.enrich ? opts.enrich.enrich(raw) : raw;
+    const ev = owned && enrichOwned ? enrichOwned(raw) : enrichCopy ? enrichCopy(raw) : raw;
     if (detectors) for (const d of detectors) deliverAll(d.observe(ev), ev);
     const alerts = engine.evaluate(ev);
     if (alerts.length === 0) return;
@@ -270,6 +277,8 @@ export function startAgent(opts: AgentOptions): AgentHandle {
     }
     deliver(alerts, ev);
   };
+
+  const ingest = (ev: RuntimeEvent): void => handle(ev, false);
 
   const onHealth = (h: SensorHealth): void => {
     const alert = sensorHealthAlert(h, hostname);
@@ -305,7 +314,7 @@ export function startAgent(opts: AgentOptions): AgentHandle {
       host: hostname,
       ignoreComms: opts.ignoreComms,
       ignorePrefixes: opts.ignorePrefixes,
-      onEvent: ingest,
+      onEvent: (ev) => handle(ev, true),
       onHealth,
     });
   }

@@ -353,3 +353,56 @@ describe('rules loader robustness', () => {
     );
   });
 });
+
+describe('macros shared by several rules', () => {
+  const RULES = `
+- macro: sensitive_read
+  condition: (evt.type = openat and fd.name startswith /etc/ and proc.name in (cat, less))
+- rule: Sensitive read
+  desc: d
+  condition: sensitive_read
+  output: "read %fd.name"
+  priority: warning
+- rule: Other open
+  desc: d
+  condition: evt.type = openat and not sensitive_read
+  output: "open %fd.name"
+  priority: notice
+- rule: Sensitive read by cat
+  desc: d
+  condition: sensitive_read and proc.name = cat
+  output: "cat %fd.name"
+  priority: warning
+`;
+  const open = (comm: string, name: string): RuntimeEvent => ({
+    ...exec(comm),
+    type: 'openat',
+    fd: { name, type: 'file', openFlags: 0 },
+  });
+  /** What the three rules say by themselves, written out by hand. */
+  const expected = (comm: string, name: string): string[] => {
+    const s = name.startsWith('/etc/') && (comm === 'cat' || comm === 'less');
+    return s ? (comm === 'cat' ? ['Sensitive read', 'Sensitive read by cat'] : ['Sensitive read']) : ['Other open'];
+  };
+
+  it('are judged afresh for every event, in every engine', () => {
+    const a = RuleEngine.load([{ path: 'r.yaml', text: RULES }], { ruleMatching: 'all' }).engine;
+    const b = RuleEngine.load([{ path: 'r.yaml', text: RULES }], { ruleMatching: 'all' }).engine;
+    const ev = fc.record({
+      comm: fc.constantFrom('cat', 'less', 'vi'),
+      name: fc.constantFrom('/etc/shadow', '/tmp/x'),
+    });
+    fc.assert(
+      fc.property(fc.array(ev, { minLength: 1, maxLength: 20 }), (events) => {
+        for (const e of events) {
+          const want = expected(e.comm, e.name);
+          // The same event object twice and two engines interleaved: neither may see a stale result.
+          const event = open(e.comm, e.name);
+          expect(a.evaluate(event).map((x) => x.rule)).toEqual(want);
+          expect(b.evaluate(open(e.comm, e.name)).map((x) => x.rule)).toEqual(want);
+          expect(a.evaluate(event).map((x) => x.rule)).toEqual(want);
+        }
+      }),
+    );
+  });
+});

@@ -182,6 +182,26 @@ describe('SensorStreamDecoder', () => {
     expect(stats[0]).toMatchObject({ events: 30, drops: 3, eventsPerCpu: [10, 20], dropsPerCpu: [1, 2] });
   });
 
+  it('decodes a long stream cut into pipe-sized chunks, records split across every boundary', () => {
+    // Longer than the largest record, so a split record is completed from the head of a chunk
+    // that also carries further whole records.
+    const parts = [helloRecord()];
+    for (let i = 0; i < 400; i++) parts.push(openatRecord(10 + i, `/var/lib/file-${i}`, 0, 3), execRecord(1000 + i));
+    const stream = Buffer.concat(parts);
+    const whole = collect();
+    whole.decoder.push(stream);
+    expect(whole.events).toHaveLength(800);
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 40_000 }), (size) => {
+        const c = collect();
+        for (let off = 0; off < stream.length; off += size) c.decoder.push(stream.subarray(off, off + size));
+        expect(c.decoder.pendingBytes).toBe(0);
+        expect(c.events.map((e) => ({ ...e, num: 0 }))).toEqual(whole.events.map((e) => ({ ...e, num: 0 })));
+      }),
+      { numRuns: 40 },
+    );
+  });
+
   it('decodes the same events however the stream is chunked', () => {
     const stream = Buffer.concat([helloRecord(), execRecord(1), openatRecord(2, '/tmp/x', 0, 4), connectRecord(3)]);
     const whole = collect();

@@ -127,6 +127,15 @@ export function formatIpv6(buf: Buffer, off: number): string {
   return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
 }
 
+/** The length field of the record at `off`, checked against the protocol's bounds. */
+function recordLength(buf: Buffer, off: number): number {
+  const len = buf.readUInt16LE(off + Hdr.len);
+  if (len < Hdr.size || len > MAX_RECORD) {
+    throw new InputError(`palisade-sensor stream: record at byte ${off} claims length ${len}`);
+  }
+  return len;
+}
+
 export class SensorStreamDecoder {
   private rest: Buffer | undefined;
   private bootToEpochNs = 0;
@@ -144,17 +153,29 @@ export class SensorStreamDecoder {
 
   /** Feeds a chunk of the stream; throws InputError on a corrupt stream (the caller restarts). */
   push(chunk: Buffer): void {
-    let buf = chunk;
-    if (this.rest) {
-      buf = Buffer.concat([this.rest, chunk]);
-      this.rest = undefined;
-    }
+    const buf = chunk;
     let off = 0;
-    while (buf.length - off >= Hdr.size) {
-      const len = buf.readUInt16LE(off + Hdr.len);
-      if (len < Hdr.size || len > MAX_RECORD) {
-        throw new InputError(`palisade-sensor stream: record at byte ${off} claims length ${len}`);
+    const rest = this.rest;
+    if (rest) {
+      // Copy only the record split across the chunk boundary, not the whole new chunk (64 KiB per
+      // read from the pipe): joined with at most MAX_RECORD bytes of the chunk it is complete
+      // unless the chunk was shorter than that, in which case `joined` holds all of it.
+      const joined = Buffer.concat([rest, chunk.subarray(0, MAX_RECORD)]);
+      if (joined.length < Hdr.size) {
+        this.rest = joined;
+        return;
       }
+      const len = recordLength(joined, 0);
+      if (joined.length < len) {
+        this.rest = joined;
+        return;
+      }
+      this.rest = undefined;
+      this.decodeRecord(len === joined.length ? joined : joined.subarray(0, len));
+      off = len - rest.length;
+    }
+    while (buf.length - off >= Hdr.size) {
+      const len = recordLength(buf, off);
       if (buf.length - off < len) break;
       this.decodeRecord(off === 0 && len === buf.length ? buf : buf.subarray(off, off + len));
       off += len;

@@ -27,6 +27,8 @@ interface MetaEntry {
 }
 
 const EXECS = new Set(['execve', 'execveat']);
+/** Distinct cgroups remembered before the cache starts over (a host has hundreds, not thousands). */
+const REF_CACHE_MAX = 4096;
 
 /**
  * Drift for sensors that cannot tell: an executable present in the container's overlay upper
@@ -76,6 +78,8 @@ export class Enricher {
   private readonly engines: ContainerEngine[];
   private readonly negativeTtlMs: number;
   private readonly meta = new Map<string, MetaEntry>();
+  /** cgroup id → its container, or null for a cgroup outside any container. */
+  private readonly refByCgroup = new Map<number, CgroupContainerRef | null>();
 
   constructor(opts: EnricherOptions = {}) {
     this.tree = opts.tree ?? new ProcessTree();
@@ -90,13 +94,25 @@ export class Enricher {
    * events of a new container carry its id and runtime and later ones its name, image and labels.
    */
   enrich(ev: RuntimeEvent): RuntimeEvent {
-    this.tree.observe(ev);
     // Object.assign then plain stores: measured several times faster in V8 than `{ ...x }` followed
-    // by adding properties, which this hot path does for every event.
-    const out: RuntimeEvent = Object.assign({}, ev);
-    const p = ev.proc;
+    // by adding properties.
+    return this.fill(Object.assign({}, ev), true);
+  }
+
+  /**
+   * As `enrich`, but fills the event itself in instead of a copy: for callers that own the event
+   * (the agent's sensor path, where each event is freshly decoded), saving two copies per event.
+   */
+  enrichInPlace(ev: RuntimeEvent): RuntimeEvent {
+    return this.fill(ev, false);
+  }
+
+  /** Adds what is missing to `out`; `copyProc` keeps the caller's `proc` object untouched. */
+  private fill(out: RuntimeEvent, copyProc: boolean): RuntimeEvent {
+    this.tree.observe(out);
+    const p = out.proc;
     if (p.userName === undefined || p.groupName === undefined) {
-      const proc = Object.assign({}, p);
+      const proc = copyProc ? Object.assign({}, p) : p;
       const u = this.users.user(p.uid);
       if (u) {
         if (proc.userName === undefined) proc.userName = u.name;
@@ -107,24 +123,27 @@ export class Enricher {
       if (g !== undefined && proc.groupName === undefined) proc.groupName = g;
       out.proc = proc;
     }
-    if (ev.ancestors === undefined) {
+    if (out.ancestors === undefined) {
+      // Shared with other events of the same parent (cached by the tree): readers must not mutate it.
       const anc = this.tree.ancestors(p.ppid);
       if (anc.length > 0) {
         out.ancestors = anc;
         out.parent ??= anc[0];
       }
     }
-    if (ev.container === undefined || ev.container.name === '') {
-      const ref = this.containerRef(ev);
+    if (out.container === undefined || out.container.name === '') {
+      const ref = this.containerRef(out);
       if (ref) {
         const meta = this.cachedMeta(ref.id);
+        const type = out.type;
         out.container = runtimeContainerFrom(ref, meta);
         if (meta && out.k8s === undefined) {
           const k8s = k8sFromContainer(meta);
           if (k8s) out.k8s = k8s;
         }
-        if (meta?.upperDir && EXECS.has(ev.type) && out.proc.exeUpperLayer === undefined) {
-          out.proc = Object.assign({}, out.proc, exeLayer(meta.upperDir, out.proc.exepath ?? out.proc.exe));
+        if (meta?.upperDir && EXECS.has(type) && out.proc.exeUpperLayer === undefined) {
+          const layer = exeLayer(meta.upperDir, out.proc.exepath ?? out.proc.exe);
+          out.proc = copyProc ? Object.assign({}, out.proc, layer) : Object.assign(out.proc, layer);
         }
       }
     }
@@ -155,8 +174,17 @@ export class Enricher {
     if (ev.container) return { id: ev.container.id, runtime: ev.container.runtime };
     const cg = ev.proc.cgroupId;
     if (cg !== undefined && cg > 0) {
+      // A cgroup id names one directory for its whole life (kernfs ids are not reused), so what
+      // its path says about the container is computed once per id, not once per event.
+      const known = this.refByCgroup.get(cg);
+      if (known !== undefined) return known ?? this.tree.containerOf(ev.proc.pid);
       const path = this.cgroups.pathOf(cg);
-      if (path !== undefined) return containerFromCgroupPath(path);
+      if (path !== undefined) {
+        const ref = containerFromCgroupPath(path);
+        if (this.refByCgroup.size >= REF_CACHE_MAX) this.refByCgroup.clear();
+        this.refByCgroup.set(cg, ref ?? null);
+        if (ref) return ref;
+      }
     }
     return this.tree.containerOf(ev.proc.pid);
   }

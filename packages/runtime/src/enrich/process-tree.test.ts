@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { RuntimeEvent } from '@palisade/core';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Enricher } from './enricher.js';
 import { ProcessTree } from './process-tree.js';
@@ -36,6 +37,20 @@ describe('ProcessTree from events', () => {
     t.observe(ev('execve', 70, 1, 'curl'));
     expect(t.get(70)).toMatchObject({ comm: 'curl', container: { id: 'c1', runtime: 'podman' } });
     expect(t.containerOf(70)).toEqual({ id: 'c1', runtime: 'podman' });
+  });
+
+  it('shares one ancestor list between lookups until the table changes', () => {
+    const t = new ProcessTree({ readProc: false });
+    t.observe(ev('execve', 20, 1, 'bash'));
+    t.observe(ev('execve', 21, 20, 'sh'));
+    const first = t.ancestors(21);
+    expect(t.ancestors(21)).toBe(first);
+    // The parent execs another program: the cached list must not outlive it.
+    t.observe(ev('execve', 21, 20, 'python'));
+    expect(t.ancestors(21).map((a) => a.comm)).toEqual(['python', 'bash']);
+    t.observe(ev('procexit', 20, 1, 'bash'));
+    expect(t.ancestors(21).map((a) => a.comm)).toEqual(['python']);
+    expect(t.ancestors(21, 1).map((a) => a.comm)).toEqual(['python']);
   });
 
   it('stops on a pid loop', () => {
@@ -78,5 +93,39 @@ describe('Enricher without a container engine', () => {
     expect(out.proc.groupName).toBe('root');
     expect(out.ancestors?.map((a) => a.comm)).toEqual(['bash']);
     expect(out.container).toBeUndefined();
+  });
+});
+
+describe('Enricher.enrichInPlace', () => {
+  const kinds = ['execve', 'clone', 'procexit', 'openat', 'connect'] as const;
+  const step = fc.record({
+    kind: fc.constantFrom(...kinds),
+    pid: fc.integer({ min: 2, max: 9 }),
+    ppid: fc.integer({ min: 1, max: 9 }),
+    uid: fc.constantFrom(0, 65534, 424242),
+    comm: fc.constantFrom('bash', 'sh', 'cat', 'curl'),
+  });
+
+  it('gives exactly what enrich gives, without copying, over any event sequence', () => {
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 60 }), (steps) => {
+        const copying = new Enricher({ tree: new ProcessTree({ readProc: false }), users: new UserDirectory() });
+        const inPlace = new Enricher({ tree: new ProcessTree({ readProc: false }), users: new UserDirectory() });
+        for (const s of steps) {
+          const make = (): RuntimeEvent => {
+            const e = ev(s.kind, s.pid, s.ppid, s.comm, s.kind === 'clone' ? { res: s.pid + 10 } : {});
+            e.proc.uid = s.uid;
+            return e;
+          };
+          const input = make();
+          const copied = copying.enrich(input);
+          expect(input).toEqual(make()); // enrich leaves its input alone
+          const own = make();
+          const filled = inPlace.enrichInPlace(own);
+          expect(filled).toBe(own);
+          expect(filled).toEqual(copied);
+        }
+      }),
+    );
   });
 });

@@ -31,12 +31,16 @@ const EXECS = new Set(['execve', 'execveat']);
 const EXITS = new Set(['procexit', 'exit', 'exit_group']);
 /** Falco's `proc.aname[N]` looks up to this many levels. */
 export const ANCESTOR_DEPTH = 5;
+const ANCESTOR_CACHE_LOOKUPS = 4096;
 
 export class ProcessTree {
   private readonly nodes = new Map<number, ProcessNode>();
   private readonly procRoot: string;
   private readonly maxEntries: number;
   private readonly useProc: boolean;
+  /** ppid → ancestors(ppid), valid until the next change to `nodes`. */
+  private readonly ancestorCache = new Map<number, RuntimeAncestor[]>();
+  private ancestorLookups = 0;
 
   constructor(opts: ProcessTreeOptions = {}) {
     this.procRoot = opts.procRoot ?? '/proc';
@@ -52,7 +56,7 @@ export class ProcessTree {
   observe(ev: RuntimeEvent): void {
     const p = ev.proc;
     if (EXITS.has(ev.type)) {
-      this.nodes.delete(p.pid);
+      if (this.nodes.delete(p.pid)) this.forgetAncestors();
       return;
     }
     if (FORKS.has(ev.type)) {
@@ -102,8 +106,29 @@ export class ProcessTree {
     return node.container ?? undefined;
   }
 
-  /** Parent first, up to `depth` levels; stops at pid 1, a loop or an unknown pid. */
+  /**
+   * Parent first, up to `depth` levels; stops at pid 1, a loop or an unknown pid. The list is cached
+   * per parent until the table changes, so the events of a busy process share one (do not mutate it).
+   */
   ancestors(ppid: number, depth = ANCESTOR_DEPTH): RuntimeAncestor[] {
+    if (depth !== ANCESTOR_DEPTH) return this.walkAncestors(ppid, depth);
+    // Also start over every so many lookups: a pid unknown now (whose /proc read failed) may be
+    // filled in from /proc later, and this bounds the cache.
+    if (++this.ancestorLookups >= ANCESTOR_CACHE_LOOKUPS) this.forgetAncestors();
+    let hit = this.ancestorCache.get(ppid);
+    if (hit === undefined) {
+      hit = this.walkAncestors(ppid, depth);
+      this.ancestorCache.set(ppid, hit);
+    }
+    return hit;
+  }
+
+  private forgetAncestors(): void {
+    this.ancestorLookups = 0;
+    if (this.ancestorCache.size > 0) this.ancestorCache.clear();
+  }
+
+  private walkAncestors(ppid: number, depth: number): RuntimeAncestor[] {
     const out: RuntimeAncestor[] = [];
     const seen = new Set<number>();
     let pid = ppid;
@@ -131,6 +156,7 @@ export class ProcessTree {
   }
 
   private put(n: ProcessNode): void {
+    this.forgetAncestors();
     this.nodes.delete(n.pid); // re-insert so Map order is least-recently-updated first
     this.nodes.set(n.pid, n);
     if (this.nodes.size > this.maxEntries) {

@@ -52,6 +52,18 @@ export interface CompileEnv {
   lists: ReadonlyMap<string, readonly string[]>;
   /** When given, filled with the macro and list names conditions refer to (for unused warnings). */
   used?: { macros: Set<string>; lists: Set<string> };
+  /**
+   * When given, shared by every condition compiled with this env (one ruleset): a macro's result
+   * is computed once per event however many rules use it (`open_read` sits in a dozen rules).
+   */
+  macroMemo?: Map<string, MacroMemo>;
+}
+
+/** The last event a macro was evaluated on (its context and generation) and the result. */
+export interface MacroMemo {
+  ctx: EventContext | undefined;
+  generation: number;
+  value: boolean;
 }
 
 export interface CompiledCondition {
@@ -68,6 +80,18 @@ interface Part {
 }
 
 const ALWAYS_FALSE: Predicate = () => false;
+
+/** The predicate, evaluated at most once per event (extractors are pure functions of the event). */
+function memoized(test: Predicate, memo: MacroMemo): Predicate {
+  return (c) => {
+    if (memo.ctx === c && memo.generation === c.generation) return memo.value;
+    const v = test(c);
+    memo.ctx = c;
+    memo.generation = c.generation;
+    memo.value = v;
+    return v;
+  };
+}
 
 interface Literal {
   value: string;
@@ -315,11 +339,21 @@ class ConditionCompiler {
       return { test: ALWAYS_FALSE, types: null };
     }
     this.macroStack.push(name);
+    let part: Part;
     try {
-      return this.compile(m.ast);
+      part = this.compile(m.ast);
     } finally {
       this.macroStack.pop();
     }
+    // A lone comparison costs no more than the memo check; only compound macros are remembered.
+    const memos = this.env.macroMemo;
+    if (!memos || m.ast.kind === 'compare') return part;
+    let memo = memos.get(name);
+    if (!memo) {
+      memo = { ctx: undefined, generation: -1, value: false };
+      memos.set(name, memo);
+    }
+    return { test: memoized(part.test, memo), types: part.types };
   }
 
   /** Expands bare list names (recursively, lists inside lists) into literals. */

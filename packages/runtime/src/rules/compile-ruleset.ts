@@ -120,7 +120,7 @@ export function compileRuleset(def: RulesDefinition): CompiledRuleset {
   const lists = new Map<string, readonly string[]>();
   for (const l of def.lists.values()) lists.set(l.name, l.items);
   const used = { macros: new Set<string>(), lists: new Set<string>() };
-  const env: CompileEnv = { macros, lists, used };
+  const env: CompileEnv = { macros, lists, used, macroMemo: new Map() };
 
   const rules: CompiledRule[] = [];
   const checks: RuleCheck[] = [];

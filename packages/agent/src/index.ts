@@ -18,6 +18,7 @@ export { fileOutput } from './outputs/file-output.js';
 export { falcosidekickBody, type HttpOutputOptions, httpOutput } from './outputs/http-output.js';
 export { alertEventLine, type ServerOutput, type ServerOutputOptions, serverOutput } from './outputs/server-output.js';
 export { formatAlertLine, type StdoutFormat, stdoutOutput } from './outputs/stdout-output.js';
+export { type PolicySync, type PolicySyncOptions, startPolicySync } from './policy-sync.js';
 export { defaultRulesFile, listRulesFiles, readRulesFiles } from './rules-files.js';
 export { defaultEnrichStage, respondStageFromPolicy } from './runtime-stages.js';
 export { locateSensorBinary } from './sensor-binary.js';

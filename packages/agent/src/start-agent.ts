@@ -12,7 +12,7 @@ import {
   type RulePriority,
   type RuntimeEvent,
 } from '@palisade/core';
-import { type LoadProblem, RuleEngine } from '@palisade/runtime';
+import { type LoadProblem, RuleEngine, type RulesFileInput } from '@palisade/runtime';
 import { type SensorHandle, type SensorHealth, type SensorOptions, startSensor } from '@palisade/sensor';
 import { type AgentLogger, stderrLogger } from './agent-log.js';
 import { alertId, isoTimeNs, stableId } from './alert-id.js';
@@ -109,6 +109,8 @@ export interface AgentHandle {
   ingest(ev: RuntimeEvent): void;
   /** Re-reads the rules files; on a file that is not rules the previous ruleset stays. */
   reload(): ReloadOutcome;
+  /** Replaces the rules files that came from the server (loaded after the local ones) and reloads. */
+  setRemoteRules(files: readonly RulesFileInput[]): ReloadOutcome;
   reopenOutputs(): void;
   /** Collects and queues an inventory record now (no-op without an inventory sink). */
   sendInventory(): Promise<InventoryRecord | undefined>;
@@ -288,11 +290,14 @@ export function startAgent(opts: AgentOptions): AgentHandle {
     emit({ id: stableId('sensor-health', hostname, h.ts, h.status), alert });
   };
 
+  // Rules assigned by the server's policies; they extend the local files, as later Falco files do.
+  let remoteRules: readonly RulesFileInput[] = [];
+
   const reload = (): ReloadOutcome => {
     counts.reloads++;
     let res: ReturnType<RuleEngine['reload']>;
     try {
-      res = engine.reload(readRulesFiles(listRulesFiles(opts.rules ?? [], opts.rulesDir)));
+      res = engine.reload([...readRulesFiles(listRulesFiles(opts.rules ?? [], opts.rulesDir)), ...remoteRules]);
     } catch (err) {
       counts.reloadFailures++;
       log('error', `rules reload failed, previous ruleset kept: ${(err as Error).message}`);
@@ -405,6 +410,10 @@ export function startAgent(opts: AgentOptions): AgentHandle {
     ready,
     ingest,
     reload,
+    setRemoteRules(files) {
+      remoteRules = [...files];
+      return reload();
+    },
     reopenOutputs,
     sendInventory,
     ruleNames: () => engine.ruleNames,

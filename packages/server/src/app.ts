@@ -70,6 +70,9 @@ export async function buildApp(opts: BuildAppOptions): Promise<PalisadeApp> {
       ...(opts.logStream ? { stream: opts.logStream } : {}),
     },
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    // On close, cut every connection rather than wait out keep-alive sockets and parked long
+    // polls: nothing is lost, since ingestion acknowledges only committed batches and is idempotent.
+    forceCloseConnections: true,
     // Unknown fields are an error the caller should see, not something silently dropped.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
     ...(opts.https ? { https: opts.https } : {}),

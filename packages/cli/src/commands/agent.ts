@@ -17,10 +17,12 @@ import {
   type ServerOutput,
   serverOutput,
   startAgent,
+  startPolicySync,
   stdoutOutput,
 } from '@palisade/agent';
 import { UsageError } from '@palisade/core';
 import { BaselineDetector, loadProfiles, saveProfiles } from '@palisade/runtime';
+import { PalisadeClient } from '@palisade/server';
 import { Command, Option } from 'commander';
 import { applyConfigFile, loadConfigFile } from '../config.js';
 
@@ -121,6 +123,19 @@ export async function runAgent(flags: AgentFlags): Promise<number> {
   const log = (level: 'info' | 'warn' | 'error', message: string): void => {
     process.stderr.write(`palisade agent: ${level}: ${message}\n`);
   };
+  // With a server, the agent is registered (once per start when no id is given) so that its
+  // alerts are tied to it and the server can assign it policies.
+  if (flags.server && flags.token && !flags.agentId) {
+    const hostname = flags.hostname ?? os.hostname();
+    flags.agentId = (
+      await new PalisadeClient(flags.server, flags.token).registerAgent({
+        name: hostname,
+        hostname,
+        workload: { kind: 'host', name: hostname },
+      })
+    ).id;
+    log('info', `registered with ${flags.server} as agent ${flags.agentId}`);
+  }
   const { outputs, server } = buildOutputs(flags, log);
   const baseline = flags.baselineProfiles
     ? await openBaseline(flags.baselineProfiles, flags.baselineWindow, log)
@@ -138,7 +153,7 @@ export async function runAgent(flags: AgentFlags): Promise<number> {
       minPriority: flags.minPriority,
       ignoreComms: splitList(flags.ignoreComms),
       // The queue's own writes are the agent's business, not a detection.
-      ignorePrefixes: [...splitList(flags.ignorePrefixes), ...(server ? [flags.queueDir] : [])],
+      ignorePrefixes: [...splitList(flags.ignorePrefixes), ...(server ? [path.join(flags.queueDir, '/')] : [])],
       sensor: { binaryPath: locateSensorBinary(flags.sensorBin) },
       watchRules: flags.watchRules,
       // Container/process enrichment and responses come from @palisade/runtime when it provides them.
@@ -159,8 +174,20 @@ export async function runAgent(flags: AgentFlags): Promise<number> {
     throw err;
   }
   log('info', `running: ${agent.stats().rules} rules, outputs ${outputs.map((o) => o.name).join(', ')}`);
+  const running = agent;
+  const policies =
+    flags.server && flags.token && flags.agentId
+      ? startPolicySync({
+          url: flags.server,
+          token: flags.token,
+          agentId: flags.agentId,
+          onRules: (files) => running.setRemoteRules(files),
+          log,
+        })
+      : undefined;
   const sig = await stopping;
   log('info', `${sig}: flushing and stopping`);
+  policies?.stop();
   await agent.stop();
   await baseline?.close();
   const s = agent.stats();

@@ -12,6 +12,7 @@ import {
   locateSensorBinary,
   serverOutput,
   startAgent,
+  startPolicySync,
 } from '@palisade/agent';
 import { errorMessage } from '@palisade/core';
 import { type ScannerName, scanArtifact, vulnDbPath } from '@palisade/scanner';
@@ -149,12 +150,27 @@ async function startLocalAgent(
       ],
       enrich: defaultEnrichStage(),
       sensor: { binaryPath: locateSensorBinary() },
-      ignorePrefixes: [dataDir],
+      // The trailing slash keeps a sibling like "${dataDir}-backup" watched.
+      ignorePrefixes: [path.join(dataDir, '/')],
       log,
     });
     await agent.ready;
+    // Rules assigned to this host by server policies (`palisade policies apply --kind rules …`).
+    const policies = startPolicySync({
+      url,
+      token: agentToken,
+      agentId: registered.id,
+      onRules: (files) => agent.setRemoteRules(files),
+      log,
+    });
     say(`agent   running: ${agent.stats().rules} rules, alerts go to the server`);
-    return agent;
+    return {
+      ...agent,
+      async stop() {
+        policies.stop();
+        await agent.stop();
+      },
+    };
   } catch (err) {
     say(`agent   not started: ${errorMessage(err)}`);
     return undefined;

@@ -2,7 +2,7 @@
 // the next run, a clean stop on SIGTERM.
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -64,6 +64,27 @@ describe('palisade up (root, BTF)', () => {
       rules = alerts.items.map((a: { rule: string }) => a.rule);
     }
     expect(rules).toContain('Sensitive file read');
+
+    // A rules policy applied on the server reaches the running agent without a restart.
+    const probe = path.join(work, 'up-probe.txt');
+    const ruleFile = path.join(work, 'probe-rule.yaml');
+    writeFileSync(probe, 'x');
+    writeFileSync(
+      ruleFile,
+      `- rule: Up probe read\n  desc: the test's probe file\n  condition: evt.type in (open, openat) and fd.name = ${probe}\n  output: probe read (proc.name=%proc.name)\n  priority: NOTICE\n`,
+    );
+    const applied = await runPalisade(
+      ['policies', 'apply', '--file', ruleFile, '--kind', 'rules', '--name', 'up-probe'],
+      { env },
+    );
+    expect(applied.code, applied.stderr).toBe(0);
+    for (let i = 0; i < 60 && !rules.includes('Up probe read'); i++) {
+      spawnSync('cat', [probe], { stdio: 'ignore' });
+      await new Promise((r) => setTimeout(r, 500));
+      const alerts = JSON.parse((await runPalisade(['alerts', 'list', '-f', 'json'], { env })).stdout);
+      rules = alerts.items.map((a: { rule: string }) => a.rule);
+    }
+    expect(rules).toContain('Up probe read');
     expect(await stop(first.child)).toBe(0);
 
     // A second run finds the same store and the same token.

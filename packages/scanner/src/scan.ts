@@ -3,7 +3,7 @@
 
 import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { type Finding, NotFoundError, type ScanReport, type ScanResult } from '@palisade/core';
+import { type Finding, InputError, NotFoundError, type ScanReport, type ScanResult } from '@palisade/core';
 import { type ArtifactKind, analyzeArtifact, type ScanProgress } from './analyze-artifact.js';
 import { analyzersFor } from './analyzer/index.js';
 import { finalizeOsPackages } from './analyzer/pkg/index.js';
@@ -11,7 +11,7 @@ import type { ArtifactAnalysis, PackageSet } from './analyzer/types.js';
 import { readSbom } from './artifact/sbom/index.js';
 import { detectVulnerabilities } from './detector/vuln/index.js';
 import { listListeningSockets, publishedPortFindings, socketFindings } from './exposure/index.js';
-import { scanImageConfig } from './misconfig/index.js';
+import { type K8sRule, loadUserRules, scanImageConfig } from './misconfig/index.js';
 import { scanFunctionConfigSecrets, scanGitHistory, scanImageConfigSecrets } from './secret/index.js';
 import { VulnDb } from './vulndb/index.js';
 import { vulnDbPath } from './vulndb-path.js';
@@ -31,14 +31,20 @@ export interface ScanOptions {
   skipDirs?: string[];
   skipFiles?: string[];
   functionConfig?: string;
+  /** User rule files in CEL (`--rules-config`), run by the config scanner beside the built-in rules. */
+  rulesConfig?: readonly string[];
+  /** `--values` files for Helm charts rendered during fs/repo config scans. */
+  helmValues?: readonly string[];
   onProgress?: (p: ScanProgress) => void;
 }
 
 export async function scanArtifact(opts: ScanOptions): Promise<ScanReport> {
+  // Rule files are checked first: a typo in a rule should fail before any artifact is read.
+  const userRules = loadRulesConfig(opts.rulesConfig);
   // Open the database first: a missing database should fail before minutes of image reading.
   const db = opts.scanners.includes('vuln') ? openVulnDb(opts.cacheDir) : undefined;
   try {
-    const analysis = await analyze(opts);
+    const analysis = await analyze(opts, userRules);
     const os = analysis.artifact.os;
     const results: ScanResult[] = aggregateInstalledPackages(analysis.packageSets).map((set) => {
       const finalSet = set.class === 'os-pkgs' ? finalizeOsPackages(set, os) : set;
@@ -79,12 +85,24 @@ function openVulnDb(cacheDir: string): VulnDb {
   }
 }
 
-async function analyze(opts: ScanOptions): Promise<ArtifactAnalysis> {
+function loadRulesConfig(files: readonly string[] | undefined): readonly K8sRule[] {
+  if (!files || files.length === 0) return [];
+  const { rules, errors } = loadUserRules(files);
+  if (errors.length > 0) throw new InputError(`invalid rules config:\n  ${errors.join('\n  ')}`);
+  return rules;
+}
+
+async function analyze(opts: ScanOptions, userRules: readonly K8sRule[]): Promise<ArtifactAnalysis> {
   if (opts.kind === 'sbom') return readSbom(opts.target);
   const tempDir = await mkdtemp(path.join(opts.cacheDir, 'tmp-'));
   try {
     return await analyzeArtifact(opts.kind, opts.target, {
-      analyzers: analyzersFor(opts.kind, opts.scanners),
+      analyzers: analyzersFor(opts.kind, opts.scanners, {
+        userRules,
+        // Charts are rendered from disk, so only for directory targets.
+        sourceRoot: opts.kind === 'fs' || opts.kind === 'repo' ? opts.target : undefined,
+        helmValues: opts.helmValues,
+      }),
       tempDir,
       skipDirs: opts.skipDirs,
       skipFiles: opts.skipFiles,

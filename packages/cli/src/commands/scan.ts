@@ -55,6 +55,8 @@ interface ScanFlags {
   skipDirs?: string;
   skipFiles?: string;
   functionConfig?: string;
+  rulesConfig?: string[];
+  helmValues?: string[];
   showSuppressed?: boolean;
   baseline?: string;
   writeBaseline?: string;
@@ -114,6 +116,18 @@ function addScanOptions(cmd: Command, kind: ScanTargetKind): void {
       ).env('PALISADE_IGNOREFILE'),
     )
     .addOption(new Option('--vex <file...>', 'OpenVEX or CycloneDX VEX documents that mark findings not affected'))
+    .addOption(
+      new Option(
+        '--rules-config <file...>',
+        'user misconfiguration rules in CEL (YAML, kind ConfigRule), run by the config scanner beside the built-in rules',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--helm-values <file...>',
+        'values files for rendering Helm charts found in fs/repo scans (needs helm on PATH)',
+      ),
+    )
     .addOption(
       new Option(
         '--scanners <list>',
@@ -239,6 +253,8 @@ export async function runScan(kind: ScanTargetKind, target: string, flags: ScanF
       skipDirs: splitList(flags.skipDirs),
       skipFiles: splitList(flags.skipFiles),
       functionConfig: flags.functionConfig,
+      rulesConfig: flags.rulesConfig,
+      helmValues: flags.helmValues,
       onProgress: (p) =>
         progress.update(
           p.layerCount

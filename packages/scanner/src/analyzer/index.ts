@@ -2,7 +2,7 @@
 // module plus one line in the list of its category.
 
 import type { ArtifactKind } from '../analyze-artifact.js';
-import { misconfigAnalyzer } from '../misconfig/index.js';
+import { createMisconfigAnalyzer, type K8sRule, misconfigAnalyzer } from '../misconfig/index.js';
 import type { ScannerName } from '../scan.js';
 import { secretAnalyzer } from '../secret/index.js';
 import { installedAnalyzers, lockfileAnalyzers } from './lang/index.js';
@@ -20,10 +20,19 @@ const sourceTree: readonly Analyzer[] = lockfileAnalyzers;
 const functionPackage: readonly Analyzer[] = unique([...lockfileAnalyzers, ...installedAnalyzers]);
 
 /** The analyzers for an artifact kind, plus the secret and misconfiguration analyzers when asked for. */
-export function analyzersFor(kind: ArtifactKind, scanners: readonly ScannerName[] = []): readonly Analyzer[] {
+export function analyzersFor(
+  kind: ArtifactKind,
+  scanners: readonly ScannerName[] = [],
+  opts: { userRules?: readonly K8sRule[]; sourceRoot?: string; helmValues?: readonly string[] } = {},
+): readonly Analyzer[] {
+  // The shared analyzer unless this scan has user rules or a directory whose charts may be rendered.
+  const custom = Boolean(opts.userRules?.length || opts.sourceRoot);
+  const misconfig = custom
+    ? createMisconfigAnalyzer({ extraRules: opts.userRules, sourceRoot: opts.sourceRoot, helmValues: opts.helmValues })
+    : misconfigAnalyzer;
   const extra = [
     ...(scanners.includes('secret') ? [secretAnalyzer] : []),
-    ...(scanners.includes('config') ? [misconfigAnalyzer] : []),
+    ...(scanners.includes('config') ? [misconfig] : []),
   ];
   return extra.length ? [...packageAnalyzersFor(kind), ...extra] : packageAnalyzersFor(kind);
 }

@@ -47,7 +47,8 @@ export interface MisconfigurationSet {
     | 'terraform-plan'
     | 'cloudformation'
     | 'serverless'
-    | 'function-config';
+    | 'function-config'
+    | 'docker-compose';
   findings: Finding[];
 }
 

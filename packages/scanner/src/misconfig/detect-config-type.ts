@@ -1,6 +1,7 @@
 // Which files the misconfiguration scanner reads: Dockerfiles by name, Kubernetes manifests by
 // extension (cheap, path only) and then by content (an apiVersion and a kind).
 
+import { isComposeFileName } from './compose/scan-compose-file.js';
 import type { ConfigType } from './types.js';
 
 const DOCKERFILE_NAME =
@@ -11,6 +12,7 @@ const MANIFEST_EXT = /\.(ya?ml|json)$/i;
 export function configTypeForPath(filePath: string): ConfigType | undefined {
   const name = filePath.slice(filePath.lastIndexOf('/') + 1);
   if (DOCKERFILE_NAME.test(name)) return 'dockerfile';
+  if (isComposeFileName(name)) return 'docker-compose';
   if (MANIFEST_EXT.test(name)) return 'kubernetes';
   return undefined;
 }

@@ -3,13 +3,14 @@
 
 import type { Finding } from '@palisade/core';
 import { buildFinding } from './build-finding.js';
+import { scanComposeText } from './compose/scan-compose-file.js';
 import { configTypeForPath, isBinary, looksLikeKubernetes } from './detect-config-type.js';
 import { type Dockerfile, parseDockerfile } from './dockerfile-parser.js';
 import { parseKubernetesYaml } from './kubernetes-parser.js';
 import { asObject, getIn, type K8sResource, podSpecOf, resourceLabel } from './kubernetes-resource.js';
-import { DOCKERFILE_RULES, KUBERNETES_RULES, PARSE_ERROR_RULE } from './rules/index.js';
+import { COMPOSE_RULES, DOCKERFILE_RULES, KUBERNETES_RULES, PARSE_ERROR_RULE } from './rules/index.js';
 import { annotationSuppression, applySuppressions, inlineSuppressions, type SuppressionRule } from './suppression.js';
-import type { ConfigScanResult, DockerfileRule, DocPath, K8sRule } from './types.js';
+import type { ComposeRule, ConfigScanResult, DockerfileRule, DocPath, K8sRule } from './types.js';
 
 /** Larger files are not configuration anyone writes by hand; they are skipped with a warning. */
 export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
@@ -19,6 +20,9 @@ export interface ScanConfigOptions {
   now?: Date;
   kubernetesRules?: readonly K8sRule[];
   dockerfileRules?: readonly DockerfileRule[];
+  composeRules?: readonly ComposeRule[];
+  /** User rules (CEL, from loadUserRules) run after the Kubernetes rules. */
+  extraRules?: readonly K8sRule[];
 }
 
 /**
@@ -47,8 +51,11 @@ export function scanConfigFile(
   const text = content.toString('utf8');
   const now = opts.now ?? new Date();
   if (type === 'dockerfile') return scanDockerfileText(filePath, text, now, opts.dockerfileRules ?? DOCKERFILE_RULES);
+  if (type === 'docker-compose') return scanComposeText(filePath, text, now, opts.composeRules ?? COMPOSE_RULES);
   if (!looksLikeKubernetes(text)) return undefined;
-  return scanKubernetesText(filePath, text, now, opts.kubernetesRules ?? KUBERNETES_RULES);
+  const k8sRules = opts.kubernetesRules ?? KUBERNETES_RULES;
+  const rules = opts.extraRules?.length ? [...k8sRules, ...opts.extraRules] : k8sRules;
+  return scanKubernetesText(filePath, text, now, rules);
 }
 
 function scalarText(v: unknown): string | undefined {

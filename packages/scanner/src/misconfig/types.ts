@@ -2,6 +2,7 @@
 // findings read it) and what a rule check returns (where, in the parsed document, it found a problem).
 
 import type { Finding, Severity } from '@palisade/core';
+import type { ComposeService } from './compose/compose-service.js';
 import type { Dockerfile, DockerInstruction } from './dockerfile-parser.js';
 import type { IacContext, IacIssue, IacResource } from './iac/iac-resource.js';
 import type { K8sResource } from './kubernetes-resource.js';
@@ -13,7 +14,8 @@ export type ConfigType =
   | 'terraform-plan'
   | 'cloudformation'
   | 'serverless'
-  | 'function-config';
+  | 'function-config'
+  | 'docker-compose';
 
 export interface RuleFrameworks {
   cis?: string[];
@@ -67,6 +69,17 @@ export type ConfigRule = K8sRule | DockerfileRule | IacRule;
 export interface IacRule extends RuleMeta {
   readonly target: 'iac';
   check(resource: IacResource, context: IacContext): IacIssue[];
+}
+
+export interface ComposeIssue {
+  /** The offending field, relative to the service (["privileged"], ["ports", 0]); [] for the service itself. */
+  path: DocPath;
+  detail: string;
+}
+
+export interface ComposeRule extends RuleMeta {
+  readonly target: 'docker-compose';
+  check(service: ComposeService): ComposeIssue[];
 }
 
 /** The outcome of scanning one configuration file. */

@@ -1,7 +1,19 @@
 // The misconfiguration rule registry: every built-in rule, listed once. A new rule is one
 // module (or one export in its family's module) plus one line here.
 
-import type { ConfigRule, DockerfileRule, IacRule, K8sRule, RuleMeta } from '../types.js';
+import type { ComposeRule, ConfigRule, DockerfileRule, IacRule, K8sRule, RuleMeta } from '../types.js';
+import {
+  composeDangerousCapabilities,
+  composeHostNetwork,
+  composeHostPidIpc,
+  composeImageTag,
+  composePortsOnAllInterfaces,
+  composePrivileged,
+  composeRootUser,
+  composeSecretInEnvironment,
+  composeSocketMounted,
+  composeWritableRootFilesystem,
+} from './compose/compose-rules.js';
 import { addFromUrl, addInsteadOfCopy } from './dockerfile/add-instruction.js';
 import { aptInstallRecommends, aptListsKept, unpinnedVersions } from './dockerfile/package-installs.js';
 import { secretInEnv } from './dockerfile/secret-names.js';
@@ -157,6 +169,20 @@ export const IAC_RULES: readonly IacRule[] = [
   publicFunctionTrigger,
 ];
 
+/** docker-compose services (docker-compose.yml, compose.yaml and their override files). */
+export const COMPOSE_RULES: readonly ComposeRule[] = [
+  composePrivileged,
+  composeHostNetwork,
+  composeHostPidIpc,
+  composeDangerousCapabilities,
+  composePortsOnAllInterfaces,
+  composeImageTag,
+  composeSecretInEnvironment,
+  composeSocketMounted,
+  composeRootUser,
+  composeWritableRootFilesystem,
+];
+
 export const IMAGE_CONFIG_RULES: readonly RuleMeta[] = [imageRunsAsRoot, imageExposesSsh];
 
 /** Reported when a file cannot be parsed (invalid YAML, alias bomb): the scan goes on without it. */
@@ -175,6 +201,7 @@ export const RULES: readonly (ConfigRule | RuleMeta)[] = [
   ...KUBERNETES_RULES,
   ...DOCKERFILE_RULES,
   ...IAC_RULES,
+  ...COMPOSE_RULES,
   ...IMAGE_CONFIG_RULES,
   PARSE_ERROR_RULE,
 ];

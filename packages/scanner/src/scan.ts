@@ -11,7 +11,7 @@ import type { ArtifactAnalysis, PackageSet } from './analyzer/types.js';
 import { readSbom } from './artifact/sbom/index.js';
 import { detectVulnerabilities } from './detector/vuln/index.js';
 import { listListeningSockets, publishedPortFindings, socketFindings } from './exposure/index.js';
-import { type K8sRule, loadUserRules, scanImageConfig } from './misconfig/index.js';
+import { type K8sRule, loadUserRules, scanImageConfig, scanTerraformTree } from './misconfig/index.js';
 import { scanFunctionConfigSecrets, scanGitHistory, scanImageConfigSecrets } from './secret/index.js';
 import { VulnDb } from './vulndb/index.js';
 import { vulnDbPath } from './vulndb-path.js';
@@ -59,7 +59,7 @@ export async function scanArtifact(opts: ScanOptions): Promise<ScanReport> {
     });
     results.push(
       ...(await secretResults(analysis, opts)),
-      ...configResults(analysis, opts),
+      ...(await configResults(analysis, opts)),
       ...(await exposureResults(analysis, opts)),
     );
     return {
@@ -131,9 +131,17 @@ async function secretResults(analysis: ArtifactAnalysis, opts: ScanOptions): Pro
 }
 
 /** One result per misconfigured file, plus the image configuration. */
-function configResults(analysis: ArtifactAnalysis, opts: ScanOptions): ScanResult[] {
+async function configResults(analysis: ArtifactAnalysis, opts: ScanOptions): Promise<ScanResult[]> {
   if (!opts.scanners.includes('config')) return [];
-  const results: ScanResult[] = (analysis.misconfigurations ?? []).map((m) => ({
+  let sets = analysis.misconfigurations ?? [];
+  if (opts.kind === 'fs' || opts.kind === 'repo') {
+    // Terraform is judged per module directory (all files together, local modules followed),
+    // which replaces the per-file view the analyzer had.
+    const tree = await scanTerraformTree(opts.target);
+    sets = [...sets.filter((m) => m.type !== 'terraform'), ...tree.sets];
+    analysis.warnings.push(...tree.warnings);
+  }
+  const results: ScanResult[] = sets.map((m) => ({
     target: m.filePath,
     class: 'config',
     type: m.type,

@@ -19,6 +19,7 @@ export { type HelmScanResult, type ScanHelmOptions, scanHelmChart } from './helm
 export type { IacContext, IacIssue, IacResource, IacSource } from './iac/iac-resource.js';
 export { type ScanIacOptions, scanIacFile, scanTerraformDir } from './iac/scan-iac-file.js';
 export { parseTerraformModule, type TerraformFile } from './iac/terraform/terraform-parser.js';
+export { scanTerraformTree, terraformDirectories, terraformRootDirectories } from './iac/terraform-modules.js';
 export { scanImageConfig } from './image-config.js';
 export { MAX_ALIAS_COUNT, parseKubernetesYaml } from './kubernetes-parser.js';
 export type { K8sResource } from './kubernetes-resource.js';

@@ -102,15 +102,25 @@ export async function scanIacFile(
  * Scans a Terraform root module: every .tf file in `dir` evaluated together (variables and locals
  * shared across files) and local modules followed with the arguments the caller passes.
  */
-export async function scanTerraformDir(dir: string, opts: ScanIacOptions = {}): Promise<ConfigScanResult> {
+/**
+ * Scans a Terraform module directory as Terraform sees it: every `.tf` file together, local
+ * modules followed. With `root`, files are read under it and reported relative to it, so that
+ * finding ids do not depend on where the checkout lives.
+ */
+export async function scanTerraformDir(
+  dir: string,
+  opts: ScanIacOptions & { root?: string } = {},
+): Promise<ConfigScanResult> {
   const texts = new Map<string, string>();
   const warnings: string[] = [];
+  const root = opts.root;
   const readModule = async (d: string): Promise<TerraformFile[]> => {
-    const names = (await readdir(d)).filter((n) => n.endsWith('.tf')).sort();
+    const abs = root ? path.resolve(root, d) : d;
+    const names = (await readdir(abs)).filter((n) => n.endsWith('.tf')).sort();
     const files: TerraformFile[] = [];
     for (const n of names) {
       const p = path.join(d, n);
-      const buf = await readFile(p);
+      const buf = await readFile(path.join(abs, n));
       if (buf.length > MAX_CONFIG_BYTES || isBinary(buf)) {
         warnings.push(`${p}: binary or too large; skipped`);
         continue;
@@ -121,7 +131,8 @@ export async function scanTerraformDir(dir: string, opts: ScanIacOptions = {}): 
     }
     return files;
   };
-  const parsed = await parseTerraformModule(await readModule(dir), { readModule });
+  const start = root ? path.relative(root, path.resolve(root, dir)) || '.' : dir;
+  const parsed = await parseTerraformModule(await readModule(start), { readModule });
   parsed.warnings.unshift(...warnings);
   return evaluate('terraform', parsed, texts, opts);
 }

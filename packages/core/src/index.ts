@@ -1,6 +1,7 @@
 export * from './cvss/index.js';
 export * from './errors.js';
 export * from './finding.js';
+export * from './ip-format.js';
 export * from './os.js';
 export * from './package.js';
 export * from './runtime-event.js';

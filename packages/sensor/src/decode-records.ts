@@ -2,7 +2,15 @@
 // and ACK records. Kept cheap on purpose: no name resolution, no path normalisation, no lookups.
 
 import path from 'node:path';
-import { InputError, type RuntimeEvent, type RuntimeFd, type RuntimeNet, type RuntimeProcess } from '@palisade/core';
+import {
+  formatIpv4,
+  formatIpv6,
+  InputError,
+  type RuntimeEvent,
+  type RuntimeFd,
+  type RuntimeNet,
+  type RuntimeProcess,
+} from '@palisade/core';
 import {
   Ack,
   Addr,
@@ -19,6 +27,9 @@ import {
   Syscall,
 } from './record-layout.js';
 import { PTRACE_REQUESTS, SYSCALL_NAMES } from './syscall-table.js';
+
+// Address formatting lives in core (shared with the network and scanner packages).
+export { formatIpv4, formatIpv6 } from '@palisade/core';
 
 /** The loader's greeting, first on every stream. */
 export interface SensorHello {
@@ -96,36 +107,7 @@ function pathFromComponents(buf: Buffer, start: number, end: number): string {
   return `/${cStrings(buf, start, end).reverse().join('/')}`;
 }
 
-export function formatIpv4(buf: Buffer, off: number): string {
-  return `${buf[off]}.${buf[off + 1]}.${buf[off + 2]}.${buf[off + 3]}`;
-}
-
 /** RFC 5952 text form: lower-case, longest zero run compressed, IPv4-mapped kept dotted. */
-export function formatIpv6(buf: Buffer, off: number): string {
-  const words: number[] = [];
-  for (let i = 0; i < 8; i++) words.push(buf.readUInt16BE(off + i * 2));
-  if (words[0] === 0 && words[1] === 0 && words[2] === 0 && words[3] === 0 && words[4] === 0 && words[5] === 0xffff) {
-    return `::ffff:${formatIpv4(buf, off + 12)}`;
-  }
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (words[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && words[j] === 0) j++;
-    if (j - i > bestLen && j - i > 1) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = words.map((w) => w.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
-}
 
 /** The length field of the record at `off`, checked against the protocol's bounds. */
 function recordLength(buf: Buffer, off: number): number {

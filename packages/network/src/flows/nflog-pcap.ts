@@ -1,7 +1,7 @@
 // Reads the packets the ruleset logs to NFLOG, as the pcap stream `tcpdump -i nflog:N -U -w -`
 // writes (link type 239): the log prefix ("D <rule id> ") and the packet's addresses and ports.
 
-import { InputError } from '@palisade/core';
+import { formatIpv6, InputError } from '@palisade/core';
 
 export interface NflogPacket {
   readonly group: number;
@@ -100,32 +100,9 @@ function parseIpHeader(
   } else if (version === 6) {
     if (p.length < 40) return undefined;
     l4 = 40;
-    out = { family: 6, protocol: p[6]!, src: ipv6(p.subarray(8, 24)), dst: ipv6(p.subarray(24, 40)) };
+    out = { family: 6, protocol: p[6]!, src: formatIpv6(p.subarray(8, 24)), dst: formatIpv6(p.subarray(24, 40)) };
   } else return undefined;
   const ported = out.protocol === 6 || out.protocol === 17 || out.protocol === 132 || out.protocol === 136;
   if (ported && p.length >= l4 + 4) return { ...out, sport: p.readUInt16BE(l4), dport: p.readUInt16BE(l4 + 2) };
   return out;
-}
-
-function ipv6(b: Buffer): string {
-  const groups: string[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(b.readUInt16BE(i).toString(16));
-  // Compress the longest run of zero groups, as inet_ntop does.
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== '0') {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === '0') j++;
-    if (j - i > bestLen) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  if (best < 0) return groups.join(':');
-  return `${groups.slice(0, best).join(':')}::${groups.slice(best + bestLen).join(':')}`;
 }

@@ -1,7 +1,7 @@
 // Parses the kernel's socket tables (/proc/<pid>/net/{tcp,tcp6,udp,udp6}) into listening sockets.
 // Addresses there are hex in the host's byte order per 32-bit word; ports are big-endian hex.
 
-import { InputError } from '@palisade/core';
+import { formatIpv6, InputError } from '@palisade/core';
 
 export type SocketProto = 'tcp' | 'udp';
 
@@ -50,40 +50,13 @@ function ipv4FromHex(hex: string): string | undefined {
 
 function ipv6FromHex(hex: string): string | undefined {
   if (!/^[0-9A-Fa-f]{32}$/.test(hex)) return undefined;
-  const bytes: number[] = [];
+  // Each 32-bit word is printed in host (little-endian) byte order.
+  const bytes = new Uint8Array(16);
   for (let w = 0; w < 4; w++) {
-    const word = hex.slice(w * 8, w * 8 + 8);
-    for (let b = 3; b >= 0; b--) bytes.push(Number.parseInt(word.slice(b * 2, b * 2 + 2), 16));
+    for (let b = 0; b < 4; b++)
+      bytes[w * 4 + b] = Number.parseInt(hex.slice(w * 8 + (3 - b) * 2, w * 8 + (3 - b) * 2 + 2), 16);
   }
-  const groups: string[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
-  return compressIpv6(groups);
-}
-
-function compressIpv6(groups: string[]): string {
-  // IPv4-mapped addresses read best in their IPv4 form.
-  if (groups.slice(0, 5).every((g) => g === '0') && groups[5] === 'ffff') {
-    const hi = Number.parseInt(groups[6]!, 16);
-    const lo = Number.parseInt(groups[7]!, 16);
-    return `::ffff:${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`;
-  }
-  let best = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== '0') {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === '0') j++;
-    if (j - i > bestLen) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  if (bestLen < 2) return groups.join(':');
-  return `${groups.slice(0, best).join(':')}::${groups.slice(best + bestLen).join(':')}`;
+  return formatIpv6(bytes);
 }
 
 export type BindScope = 'wildcard' | 'loopback' | 'specific';

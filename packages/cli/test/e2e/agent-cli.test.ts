@@ -8,7 +8,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { PalisadeClient, startServer } from '@palisade/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../../../../test-support/paths.js';
 import { palisadeBin } from './cli-harness.js';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'palisade-agent-cli-'));

@@ -50,7 +50,7 @@ export function parseKubernetesYaml(text: string): ParsedK8sFile {
     }
     const resources = resourcesIn(data);
     if (resources.length === 0) continue;
-    documents.push({ resources, lineOf: (path) => locate(doc, path, line) });
+    documents.push({ resources, lineOf: (path) => locateInYaml(doc, path, line) });
   }
   return { documents, errors };
 }
@@ -80,8 +80,11 @@ function resourcesIn(data: unknown): K8sResource[] {
   return out;
 }
 
-/** Walks the AST along `path`; each step that exists moves the answer to that key's line. */
-function locate(doc: YamlDocument, path: DocPath, line: (offset: number) => number): number {
+/**
+ * Walks a YAML document's AST along `path`; each step that exists moves the answer to that key's
+ * line. Shared by every YAML-based scanner (Kubernetes, CloudFormation, Serverless …).
+ */
+export function locateInYaml(doc: YamlDocument, path: DocPath, line: (offset: number) => number): number {
   let node: unknown = doc.contents;
   let best = line((node as Node | null)?.range?.[0] ?? 0);
   for (const key of path) {

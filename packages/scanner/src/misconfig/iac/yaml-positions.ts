@@ -1,7 +1,8 @@
 // Parses one YAML or JSON document keeping its AST, so a document path maps back to a line;
 // CloudFormation's short-form intrinsic tags (!Ref, !GetAtt, !Sub …) read as their long forms.
 
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument, type Tags } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument, type Tags } from 'yaml';
+import { locateInYaml } from '../kubernetes-parser.js';
 import type { DocPath } from '../types.js';
 
 /** Aliases allowed per document, as for Kubernetes manifests: real files need few, a bomb needs many. */
@@ -94,7 +95,7 @@ export function parseYamlWithPositions(
     };
   }
   if (opts.cloudFormation) data = wrapTaggedCollections(doc.contents, data);
-  return { data, lineOf: (path) => locate(doc.contents, path, line, (n) => (isAlias(n) ? n.resolve(doc) : n)) };
+  return { data, lineOf: (path) => locateInYaml(doc, path, line) };
 }
 
 export function isParseFailure(r: PositionedDocument | YamlParseFailure): r is YamlParseFailure {
@@ -123,32 +124,4 @@ function wrapTaggedCollections(node: unknown, data: unknown, depth = 0): unknown
     out = name === 'Ref' || name === 'Condition' ? { [name]: out } : { [`Fn::${name}`]: out };
   }
   return out;
-}
-
-function locate(
-  root: unknown,
-  path: DocPath,
-  line: (offset: number) => number,
-  deref: (n: unknown) => unknown,
-): number {
-  let node: unknown = root;
-  let best = line((node as Node | null)?.range?.[0] ?? 0);
-  for (const key of path) {
-    for (let hops = 0; isAlias(node) && hops < 8; hops++) node = deref(node);
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(key));
-      if (!pair) break;
-      const keyNode = pair.key as Node;
-      if (keyNode.range) best = line(keyNode.range[0]);
-      node = pair.value;
-    } else if (isSeq(node) && typeof key === 'number') {
-      const item = node.items[key] as Node | undefined;
-      if (!item) break;
-      if (item.range) best = line(item.range[0]);
-      node = item;
-    } else {
-      break;
-    }
-  }
-  return best;
 }

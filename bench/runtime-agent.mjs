@@ -1,4 +1,10 @@
 #!/usr/bin/env node
+// bench/runtime-agent: the whole agent (sensor, enrichment, Falco's stable rules and the default
+// ruleset) under an exec storm and an openat storm, with its memory.
+//   node bench/runtime-agent.mjs   (as root, after `npm run build`)
+// Env: EXECS (20000), STORM_RATE (250000), STORM_EVENTS (2000000), RUNS (2), NO_ENRICH,
+// AGENT_V8: `flag` (default: node restarted with the systemd unit's NODE_OPTIONS, as `palisade
+// agent` re-executes itself when they are missing) or `none` (V8's defaults).
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,13 +78,15 @@ async function main() {
     throw new Error('build first: npm run build');
   });
   // Measure the agent as it ships: with the V8 settings its systemd unit gives node.
+  const mode = process.env.AGENT_V8 ?? 'flag';
   const flags = mod.AGENT_NODE_OPTIONS ?? '';
-  if (flags && !(process.env.NODE_OPTIONS ?? '').includes(flags)) {
+  if (mode === 'flag' && flags && !(process.env.NODE_OPTIONS ?? '').includes(flags)) {
     const env = { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${flags}`.trim() };
     const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url)], { stdio: 'inherit', env });
     process.exit(r.status ?? 1);
   }
-  console.log(`agent node options: ${flags || '(none)'}`);
+  const young = mod.watchYoungGeneration?.();
+  console.log(`agent V8 semi-spaces: ${mode === 'flag' ? flags : 'V8 defaults'}`);
   const { storm, small } = buildStorm(workDir);
 
   const bare = [];
@@ -112,6 +120,8 @@ async function main() {
     console.log(`    agent RSS peak (Node + sensor) ${r.peakRss.toFixed(1)} MB`);
   }
   console.log(`(c) agent RSS peak during the exec storm ${execInfo.peakRss.toFixed(1)} MB (target < 150 MB)`);
+  console.log(`    V8 young generation peak ${young?.peakMb() ?? '?'} MiB (both semi-spaces)`);
+  young?.stop();
 }
 
 await main();

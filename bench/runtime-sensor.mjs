@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 // bench/runtime-sensor: the eBPF sensor alone, through the TypeScript decoder. (a) exec storm with
-// and without the sensor, (b) openat storm at a fixed rate and flat out, (c) sensor RSS. Prints
-// figures; asserts nothing.
+// and without the sensor, (b) openat storm at a fixed rate and flat out, (c) sensor RSS, (d) write
+// storm: many small writes to one open file (reported once) and open-write-close of fresh files
+// (every write reported), with and without the sensor. Prints figures; asserts nothing.
 //   node bench/runtime-sensor.mjs   (as root, after `npx tsc -b packages/sensor`; builds the sensor)
-// Env: EXECS (20000), STORM_RATE (250000), STORM_EVENTS (2000000), RUNS (2).
+// Env: EXECS (20000), STORM_RATE (250000), STORM_EVENTS (2000000), RUNS (2), WRITES (1000000),
+// REOPENS (100000), ONLY=write (just (d)).
 
 import { execFileSync, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildStorm, rssMb, runStorm } from './lib/storm.mjs';
@@ -16,6 +19,53 @@ const EXECS = Number(process.env.EXECS ?? 20000);
 const STORM_RATE = Number(process.env.STORM_RATE ?? 250000);
 const STORM_EVENTS = Number(process.env.STORM_EVENTS ?? 2000000);
 const RUNS = Number(process.env.RUNS ?? 2);
+const WRITES = Number(process.env.WRITES ?? 1000000);
+const REOPENS = Number(process.env.REOPENS ?? 100000);
+
+// The write generator: in C so that the syscalls, not Node, are what is timed. It prints the CPU
+// seconds it used (user + system, where the BPF programs run), which a machine shared with other
+// work disturbs far less than wall time.
+//   write-storm N FILE 0   N writes of 16 bytes to one descriptor (rewinding every 4096 writes)
+//   write-storm N FILE 1   N times: open FILE, write 16 bytes, close
+const WRITE_STORM_C = `#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+static double now(void) { struct timespec t; clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t); return t.tv_sec + t.tv_nsec / 1e9; }
+int main(int argc, char **argv) {
+  if (argc < 4) return 64;
+  long n = atol(argv[1]);
+  int reopen = atoi(argv[3]);
+  char data[16] = "0123456789abcde";
+  double t0 = now();
+  if (reopen) {
+    for (long i = 0; i < n; i++) {
+      int fd = open(argv[2], O_WRONLY);
+      if (fd < 0 || write(fd, data, sizeof data) != sizeof data) return 1;
+      close(fd);
+    }
+  } else {
+    int fd = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) return 1;
+    for (long i = 0; i < n; i++) {
+      if (write(fd, data, sizeof data) != sizeof data) return 1;
+      if ((i & 4095) == 4095) lseek(fd, 0, SEEK_SET);
+    }
+    close(fd);
+  }
+  printf("%f\\n", now() - t0);
+  return 0;
+}
+`;
+
+function buildWriteStorm() {
+  const src = path.join(workDir, 'write-storm.c');
+  const bin = path.join(workDir, 'palisade-write-storm');
+  writeFileSync(src, WRITE_STORM_C);
+  execFileSync('cc', ['-O2', '-o', bin, src]);
+  return bin;
+}
 
 function buildTools() {
   execFileSync('make', ['-s', '-C', path.join(repoRoot, 'packages/sensor/native')], { stdio: 'inherit' });
@@ -23,7 +73,7 @@ function buildTools() {
 }
 
 async function withSensor(startSensor, fn, stormFile = '') {
-  const counts = { exec: 0, open: 0, all: 0 };
+  const counts = { exec: 0, open: 0, write: 0, all: 0 };
   let stormPid = -1;
   const sensor = startSensor({
     ignoreComms: ['node'], // the bench's own Node process would otherwise feed back into the stream
@@ -31,6 +81,7 @@ async function withSensor(startSensor, fn, stormFile = '') {
       counts.all++;
       if (ev.type === 'execve' && ev.proc.comm === 'true') counts.exec++;
       else if (ev.type === 'openat' && ev.proc.pid === stormPid && ev.fd?.name === stormFile) counts.open++;
+      else if (ev.type === 'write' && ev.proc.pid === stormPid && ev.fd?.name === stormFile) counts.write++;
     },
   });
   await sensor.ready;
@@ -70,7 +121,39 @@ async function main() {
     throw new Error('build the TypeScript side first: npx tsc -b packages/sensor');
   });
   const { storm, small } = buildTools();
+  if (process.env.ONLY !== 'write') await execAndOpenStorms(startSensor, storm, small);
+  await writeStorms(startSensor, buildWriteStorm());
+}
 
+/** (d): the cost of write tracing for the workload, the one case where most calls are dropped in the kernel. */
+async function writeStorms(startSensor, bin) {
+  const file = path.join(workDir, 'write-target');
+  const best = (xs) => Math.min(...xs);
+  for (const [reopen, n, label] of [
+    ['0', WRITES, `${fmt(WRITES)} writes of 16 bytes to one open file`],
+    ['1', REOPENS, `${fmt(REOPENS)} x (open, write 16 bytes, close)`],
+  ]) {
+    const args = [String(n), file, reopen];
+    const bare = [];
+    const sensed = [];
+    let info;
+    for (let r = 0; r < RUNS; r++) {
+      bare.push((await runStorm(bin, args)).seconds);
+      info = await withSensor(startSensor, (setPid) => spawnStorm(bin, args, setPid), file);
+      sensed.push(info.seconds);
+    }
+    console.log(`(d) write storm: ${label}, CPU time of the writer (best of ${RUNS})`);
+    console.log(`    without sensor  ${best(bare).toFixed(3)} s (${((best(bare) / n) * 1e9).toFixed(0)} ns a write)`);
+    console.log(
+      `    with sensor     ${best(sensed).toFixed(3)} s (${((best(sensed) / n) * 1e9).toFixed(0)} ns a write)`,
+    );
+    console.log(
+      `    overhead        ${pct(best(sensed), best(bare))} (x${(best(sensed) / best(bare)).toFixed(2)}); write events ${fmt(info.counts.write)}, kernel drops ${fmt(info.drops)}`,
+    );
+  }
+}
+
+async function execAndOpenStorms(startSensor, storm, small) {
   // (a) exec storm
   const best = (xs) => Math.min(...xs);
   const bare = [];

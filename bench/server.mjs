@@ -1,14 +1,20 @@
 #!/usr/bin/env node
-// bench/server: (1) ingest of 1,000,000 runtime events over HTTP in NDJSON batches, and (2) 1,000
-// simulated agents heartbeating every 10 s while an analyst lists findings (p99 latency). Runs on
-// the embedded SQLite store and on a throwaway PostgreSQL (scripts/postgres.sh). Prints figures.
+// bench/server: (1) ingest of 1,000,000 runtime events over HTTP in NDJSON batches, (2) 1,000
+// simulated agents heartbeating every 10 s while an analyst lists findings (p99 latency), and (3)
+// how fast the outputs' outbox drains to a webhook on loopback. Runs on the embedded SQLite store
+// and on a throwaway PostgreSQL (scripts/postgres.sh). Prints figures.
 //   node bench/server.mjs            (after `npm run build`; PostgreSQL part needs root + postgresql)
+//   BENCH_STORES=postgres BENCH_EVENTS=200000 node bench/server.mjs   (one store, fewer events)
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { PalisadeClient, startServer } from '@palisade/server';
+import { AlertDispatcher, PalisadeClient, parseOutputsConfig, startServer } from '@palisade/server';
+import { openStore } from '@palisade/store';
+import { Registry } from 'prom-client';
 import { fmt, repoRoot } from './lib/measure.mjs';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
@@ -16,6 +22,8 @@ const BATCH = 5_000;
 const SENDERS = 2;
 const AGENTS = 1_000;
 const HEARTBEAT_SECONDS = Number(process.env.BENCH_HEARTBEAT_SECONDS ?? 20);
+const STORES = (process.env.BENCH_STORES ?? 'sqlite,postgres').split(',');
+const OUTBOX_ALERTS = Number(process.env.BENCH_OUTBOX_ALERTS ?? 10_000);
 
 function eventBatch(start, n) {
   const lines = [];
@@ -34,8 +42,30 @@ function eventBatch(start, n) {
   return lines.join('\n');
 }
 
-async function ingest(url, token) {
+/** CPU seconds (user + system, exited children included) of a PostgreSQL cluster's processes. */
+function clusterCpuSeconds(pgDataDir) {
+  const postmaster = readFileSync(path.join(pgDataDir, 'postmaster.pid'), 'utf8').split('\n')[0];
+  const ticks = 100; // USER_HZ on Linux
+  let total = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (pid !== postmaster && f[1] !== postmaster) continue;
+      total += (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / ticks;
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return total;
+}
+
+// The machine is shared: CPU per event is the steadier figure when throughput swings with load.
+async function ingest(url, token, pgDataDir) {
   let next = 0;
+  const cpu0 = process.cpuUsage();
+  const pg0 = pgDataDir ? clusterCpuSeconds(pgDataDir) : 0;
   const t0 = performance.now();
   async function sender() {
     for (;;) {
@@ -51,7 +81,14 @@ async function ingest(url, token) {
     }
   }
   await Promise.all(Array.from({ length: SENDERS }, sender));
-  return EVENTS / ((performance.now() - t0) / 1000);
+  const rate = EVENTS / ((performance.now() - t0) / 1000);
+  const cpu = process.cpuUsage(cpu0);
+  return {
+    rate,
+    // This process runs the server and the senders (building NDJSON batches) alike.
+    nodeMsPer1k: (cpu.user + cpu.system) / EVENTS,
+    pgMsPer1k: pgDataDir ? ((clusterCpuSeconds(pgDataDir) - pg0) * 1e6) / EVENTS : undefined,
+  };
 }
 
 async function heartbeatsWhileListing(url, token) {
@@ -87,7 +124,7 @@ async function heartbeatsWhileListing(url, token) {
   };
 }
 
-async function benchStore(label, db, target) {
+async function benchStore(label, db, target, pgDataDir) {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'palisade-bench-server-'));
   const server = await startServer({
     dataDir,
@@ -98,11 +135,14 @@ async function benchStore(label, db, target) {
     rateLimit: false,
   });
   try {
-    const rate = await ingest(server.url, server.bootstrapToken);
+    const { rate, nodeMsPer1k, pgMsPer1k } = await ingest(server.url, server.bootstrapToken, pgDataDir);
     const lat = await heartbeatsWhileListing(server.url, server.bootstrapToken);
     console.log(`\n## ${label}`);
     console.log(
       `ingest ${EVENTS.toLocaleString()} events: ${fmt(rate, 0)} events/s (target >= ${target.toLocaleString()}/s)`,
+    );
+    console.log(
+      `CPU per 1,000 events: node (server + senders) ${fmt(nodeMsPer1k, 1)} ms${pgMsPer1k === undefined ? '' : `, postgres ${fmt(pgMsPer1k, 1)} ms`}`,
     );
     console.log(
       `findings list during ${AGENTS} agents heartbeating: p50 ${fmt(lat.p50, 1)} ms, p99 ${fmt(lat.p99, 1)} ms over ${lat.n} requests (target p99 < 50 ms)`,
@@ -113,20 +153,88 @@ async function benchStore(label, db, target) {
   }
 }
 
-await benchStore('SQLite (embedded)', undefined, 50_000);
-let pgUrl;
-try {
-  pgUrl = execFileSync('bash', [path.join(repoRoot, 'scripts/postgres.sh'), 'start'], { encoding: 'utf8' })
-    .trim()
-    .split('\n')
-    .pop();
-} catch (err) {
-  console.log(`\n## PostgreSQL\nskipped: could not start a cluster (${err.message.split('\n')[0]})`);
-}
-if (pgUrl) {
+/**
+ * Stores OUTBOX_ALERTS alerts with a webhook output configured (their deliveries go to the outbox
+ * in the ingest's transaction) and times until a loopback receiver has taken every one.
+ */
+async function benchOutbox(label, db) {
+  let received = 0;
+  const receiver = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      received++;
+      res.end('ok');
+    });
+  });
+  await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${receiver.address().port}/hook`;
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'palisade-bench-outbox-'));
+  const store = await openStore({ dataDir, db });
+  if ((await store.tenants.count()) === 0) await store.tenants.createRoot('root');
+  const outputs = parseOutputsConfig(`outputs: [{ name: bench, type: webhook, url: "${url}" }]`, 'bench', {});
+  const dispatcher = new AlertDispatcher({ outputs, outbox: store.outbox, registry: new Registry(), log: console });
   try {
-    await benchStore('PostgreSQL', pgUrl, 30_000);
+    const t0 = performance.now();
+    for (let start = 0; start < OUTBOX_ALERTS; start += 1000) {
+      const alerts = Array.from({ length: Math.min(1000, OUTBOX_ALERTS - start) }, (_, i) => ({
+        id: `outbox-${start + i}`,
+        ts: new Date(1_796_000_000_000 + start + i).toISOString(),
+        type: 'execve',
+        rule: 'Terminal shell in container',
+        priority: 'Warning',
+        output: 'shell spawned',
+      }));
+      const delivery = dispatcher.newDelivery('root', null);
+      await store.events.insertBatch('root', null, alerts, { outbox: delivery.plan });
+      delivery.committed();
+    }
+    await dispatcher.idle();
+    const seconds = (performance.now() - t0) / 1000;
+    console.log(
+      `${label}: outbox to a loopback webhook, ${OUTBOX_ALERTS.toLocaleString()} alerts delivered in ${fmt(seconds, 2)} s: ${fmt(OUTBOX_ALERTS / seconds, 0)} alerts/s (received ${received})`,
+    );
   } finally {
-    execFileSync('bash', [path.join(repoRoot, 'scripts/postgres.sh'), 'stop']);
+    await dispatcher.close();
+    await store.close();
+    receiver.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** A free loopback port for the throwaway cluster, so it never meets another cluster on this host. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+if (STORES.includes('sqlite')) {
+  await benchStore('SQLite (embedded)', undefined, 50_000);
+  await benchOutbox('SQLite', undefined);
+}
+if (STORES.includes('postgres')) {
+  // A private cluster directory and port: `stop` below deletes only what this run created.
+  const pgDir = mkdtempSync(path.join(os.tmpdir(), 'palisade-bench-pg-'));
+  const env = { ...process.env, PALISADE_PG_DIR: pgDir, PALISADE_PG_PORT: String(await freePort()) };
+  const script = path.join(repoRoot, 'scripts/postgres.sh');
+  let pgUrl;
+  try {
+    pgUrl = execFileSync('bash', [script, 'start'], { encoding: 'utf8', env }).trim().split('\n').pop();
+  } catch (err) {
+    console.log(`\n## PostgreSQL\nskipped: could not start a cluster (${err.message.split('\n')[0]})`);
+  }
+  try {
+    if (pgUrl) {
+      await benchStore('PostgreSQL', pgUrl, 30_000, path.join(pgDir, 'data'));
+      await benchOutbox('PostgreSQL', pgUrl);
+    }
+  } finally {
+    execFileSync('bash', [script, 'stop'], { env });
+    rmSync(pgDir, { recursive: true, force: true });
   }
 }

@@ -21,10 +21,12 @@ DEBIAN_PACKAGES=(
   postgresql   # the server's store tests run against a real PostgreSQL (scripts/postgres.sh)
   openssl      # TLS certificates for the server's HTTPS test
   busybox-static  # tiny container images built locally for runtime tests
+  containerd   # containerd/CRI enrichment tests run a private containerd (brings ctr)
   libc6-dev    # static C programs in runtime tests (memfd loader)
   nftables iproute2  # network policy enforcement and its namespace lab tests
   conntrack tcpdump  # flow logs: conntrack events (allowed) and NFLOG via tcpdump (denied)
   lynis        # bench/host-audit compares against it
+  nats-server  # the NATS JetStream bus and alert output tests start their own (test-support/nats.ts)
 )
 
 missing=()
@@ -39,6 +41,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The Debian nats-server package enables a system service on 127.0.0.1:4222; nothing here uses it
+# (tests start their own on free ports), so it is stopped and kept off where systemd runs.
+if [ "$(id -u)" -eq 0 ] && [ -d /run/systemd/system ] && systemctl is-enabled --quiet nats-server 2>/dev/null; then
+  systemctl disable --now nats-server >/dev/null 2>&1 || true
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

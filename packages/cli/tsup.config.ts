@@ -9,6 +9,8 @@ export default defineConfig({
   platform: 'node',
   target: 'node20',
   outDir: 'dist',
+  // tsc writes its output into dist/ too, so tsup must not clean it; the bundle script removes
+  // stale lazy chunks (program-<hash>.js) itself.
   clean: false,
   sourcemap: true,
   banner: {

@@ -2,7 +2,15 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { collectInventory, parseOsRelease, parsePodmanPs } from './inventory.js';
+import {
+  type ContainerInventory,
+  collectInventory,
+  dedupeImages,
+  parseCtrTaskStates,
+  parseDockerContainerList,
+  parseOsRelease,
+  parsePodmanPs,
+} from './inventory.js';
 
 describe('inventory parsers', () => {
   it('reads os-release with quoted and unquoted values', () => {
@@ -45,6 +53,78 @@ describe('inventory parsers', () => {
     expect(() => parsePodmanPs('Error: no podman')).toThrow(/not JSON/);
   });
 
+  it('reads the Docker API container list, pods from kubelet labels', () => {
+    const json = JSON.stringify([
+      {
+        Id: 'c'.repeat(64),
+        Names: ['/shop_api_1'],
+        Image: 'registry.example/api:2',
+        ImageID: `sha256:${'d'.repeat(64)}`,
+        State: 'running',
+        Labels: { 'io.kubernetes.pod.name': 'api-7f9', 'io.kubernetes.pod.namespace': 'shop', x: 1 },
+      },
+      { Id: 'e'.repeat(64), Names: [], Image: 'busybox' },
+    ]);
+    expect(parseDockerContainerList(json)).toMatchObject([
+      {
+        id: 'c'.repeat(64),
+        name: 'shop_api_1',
+        image: 'registry.example/api:2',
+        state: 'running',
+        runtime: 'docker',
+        labels: { 'io.kubernetes.pod.name': 'api-7f9', 'io.kubernetes.pod.namespace': 'shop' },
+        k8s: { namespace: 'shop', pod: 'api-7f9' },
+      },
+      { id: 'e'.repeat(64), name: 'e'.repeat(12), image: 'busybox', labels: {}, runtime: 'docker' },
+    ]);
+    expect(parseDockerContainerList('{"message":"page not found"}')).toEqual([]);
+  });
+
+  it("reads ctr's task table", () => {
+    const table = 'TASK      PID     STATUS\nweb       4242    RUNNING\njob       0       STOPPED\n\nbroken\n';
+    expect([...parseCtrTaskStates(table)]).toEqual([
+      ['web', 'running'],
+      ['job', 'stopped'],
+    ]);
+  });
+
+  it('lists each image once, by id, then digest, then name', () => {
+    const c = (over: Partial<ContainerInventory>): ContainerInventory => ({
+      id: Math.random().toString(16),
+      name: 'n',
+      image: '',
+      labels: {},
+      runtime: 'podman',
+      ...over,
+    });
+    const images = dedupeImages([
+      c({ image: 'localhost/app:1', imageId: 'f1' }),
+      c({ image: 'localhost/app:latest', imageId: 'f1' }),
+      c({ image: 'docker.io/library/app:1', imageDigest: 'sha256:aa', runtime: 'containerd' }),
+      c({ image: 'docker.io/library/app:1', imageDigest: 'sha256:aa', runtime: 'containerd' }),
+      c({ image: 'busybox', runtime: 'docker' }),
+      c({ image: 'busybox', runtime: 'podman' }),
+      c({}),
+    ]);
+    expect(images).toEqual([
+      {
+        name: 'localhost/app:1',
+        names: ['localhost/app:1', 'localhost/app:latest'],
+        id: 'f1',
+        runtimes: ['podman'],
+        containers: 2,
+      },
+      {
+        name: 'docker.io/library/app:1',
+        names: ['docker.io/library/app:1'],
+        digest: 'sha256:aa',
+        runtimes: ['containerd'],
+        containers: 2,
+      },
+      { name: 'busybox', names: ['busybox'], runtimes: ['docker', 'podman'], containers: 2 },
+    ]);
+  });
+
   it('never crashes on arbitrary input (fuzz)', () => {
     fc.assert(
       fc.property(fc.string(), (s) => {
@@ -54,6 +134,22 @@ describe('inventory parsers', () => {
     fc.assert(
       fc.property(fc.jsonValue(), (v) => {
         expect(Array.isArray(parsePodmanPs(JSON.stringify(v)))).toBe(true);
+        expect(Array.isArray(parseDockerContainerList(JSON.stringify(v)))).toBe(true);
+      }),
+    );
+    fc.assert(
+      fc.property(fc.string(), (s) => {
+        for (const [id, state] of parseCtrTaskStates(s)) expect(id.length > 0 && state.length > 0).toBe(true);
+      }),
+    );
+    // Whatever the engines print, every container counts towards exactly one image entry.
+    fc.assert(
+      fc.property(fc.array(fc.jsonValue()), (entries) => {
+        const containers = parseDockerContainerList(JSON.stringify(entries)).filter(
+          (c) => c.image || c.imageId || c.imageDigest,
+        );
+        const images = dedupeImages(containers);
+        expect(images.reduce((n, i) => n + i.containers, 0)).toBe(containers.length);
       }),
     );
   });

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { PalisadeClient, startServer } from '@palisade/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryOutput, openEvent, waitFor } from '../test/support.js';
-import { type PolicySync, startPolicySync } from './policy-sync.js';
+import { type PolicyDocument, type PolicySync, startPolicySync } from './policy-sync.js';
 import { type AgentHandle, startAgent } from './start-agent.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'palisade-policy-sync-'));
@@ -22,6 +22,8 @@ const WATCH_RULE = `
 
 let server: Awaited<ReturnType<typeof startServer>>;
 let admin: PalisadeClient;
+let agentToken: string;
+let agentId: string;
 let agent: AgentHandle;
 let sync: PolicySync;
 const out = new MemoryOutput();
@@ -35,11 +37,12 @@ beforeAll(async () => {
     printBootstrapToken: false,
   });
   admin = new PalisadeClient(server.url, server.bootstrapToken!);
-  const agentToken = (await admin.createToken({ name: 'agent', role: 'agent' })).token;
+  agentToken = (await admin.createToken({ name: 'agent', role: 'agent' })).token;
   const registered = await new PalisadeClient(server.url, agentToken).registerAgent({
     name: 'node-1',
     workload: { kind: 'host', name: 'node-1', labels: { env: 'prod' } },
   });
+  agentId = registered.id;
   agent = startAgent({ rules: [localRules], outputs: [out], sensor: false, log: () => {} });
   await agent.ready;
   sync = startPolicySync({
@@ -88,5 +91,38 @@ describe('policy sync (server → agent rules)', () => {
     await admin.deletePolicy(created.id);
     await waitFor(() => !agent.ruleNames().includes('Watched file opened'), 'the deleted rule to go');
     expect(agent.stats().reloadFailures).toBe(0);
+  });
+
+  it('routes network policy, response policies and behaviour profiles to their consumers, each only when it changed', async () => {
+    const got: Record<string, string[][]> = { network: [], responses: [], profiles: [] };
+    const names = (docs: PolicyDocument[]) => docs.map((d) => d.path);
+    const routed = startPolicySync({
+      url: server.url,
+      token: agentToken,
+      agentId,
+      waitSeconds: 20,
+      onRules: () => {},
+      onNetwork: (docs) => got.network!.push(names(docs)),
+      onResponsePolicies: (docs) => got.responses!.push(names(docs)),
+      onBehaviourProfiles: (docs) => got.profiles!.push(names(docs)),
+    });
+    try {
+      await routed.first;
+      expect(got).toEqual({ network: [[]], responses: [[]], profiles: [[]] });
+      const doc = (kind: string) => `apiVersion: palisade.dev/v1\nkind: ${kind}\nmetadata: { name: x }\n`;
+      await admin.createPolicy({ kind: 'GlobalNetworkPolicy', name: 'deny-all', document: doc('GlobalNetworkPolicy') });
+      await waitFor(() => got.network!.length === 2, 'the network policy');
+      expect(got.network![1]).toEqual(['server:GlobalNetworkPolicy/deny-all@v1']);
+      await admin.createPolicy({ kind: 'ResponsePolicy', name: 'kill', document: doc('ResponsePolicy') });
+      await waitFor(() => got.responses!.length === 2, 'the response policy');
+      await admin.createPolicy({ kind: 'BehaviourProfile', name: 'web', document: doc('BehaviourProfile') });
+      await waitFor(() => got.profiles!.length === 2, 'the behaviour profile');
+      expect(got.profiles![1]).toEqual(['server:BehaviourProfile/web@v1']);
+      // Neither of the later changes touched the network part: it was not handed over again.
+      expect(got.network).toHaveLength(2);
+      expect(got.responses).toEqual([[], ['server:ResponsePolicy/kill@v1']]);
+    } finally {
+      routed.stop();
+    }
   });
 });

@@ -16,7 +16,7 @@ import { type LoadProblem, RuleEngine, type RulesFileInput } from '@palisade/run
 import { type SensorHandle, type SensorHealth, type SensorOptions, startSensor } from '@palisade/sensor';
 import { type AgentLogger, stderrLogger } from './agent-log.js';
 import { alertId, isoTimeNs, stableId } from './alert-id.js';
-import { collectInventory, type InventoryRecord } from './inventory.js';
+import { collectInventory, type InventoryRecord, type InventorySources } from './inventory.js';
 import type { AlertOutput, AlertRecord } from './outputs/alert-output.js';
 import { listRulesFiles, readRulesFiles } from './rules-files.js';
 import { sensorHealthAlert } from './sensor-health.js';
@@ -27,6 +27,8 @@ export interface EnrichStage {
   /** As `enrich` on an event the caller owns, filling it in instead of a copy (the sensor's events). */
   enrichInPlace?(ev: RuntimeEvent): RuntimeEvent;
   enrichAsync?(ev: RuntimeEvent): Promise<RuntimeEvent>;
+  /** Ends what the stage runs in the background (engine event streams); called by `stop()`. */
+  close?(): void;
 }
 
 /** Acts on an alert (kill, stop, pause …) and says what it did; the actions travel with the alert. */
@@ -52,6 +54,8 @@ export interface AgentOptions {
   rulesDir?: string;
   outputs: AlertOutput[];
   inventorySink?: InventorySink;
+  /** Where the inventory finds containerd and docker (default: their usual sockets, when present). */
+  inventorySources?: InventorySources;
   hostname?: string;
   /** Rules and health alerts below this priority are dropped (Falco's `priority`). */
   minPriority?: string;
@@ -112,6 +116,8 @@ export interface AgentHandle {
   /** Replaces the rules files that came from the server (loaded after the local ones) and reloads. */
   setRemoteRules(files: readonly RulesFileInput[]): ReloadOutcome;
   reopenOutputs(): void;
+  /** Sends an alert that no event raised (e.g. a network policy that could not be applied) to the outputs. */
+  raise(id: string, alert: Alert): void;
   /** Collects and queues an inventory record now (no-op without an inventory sink). */
   sendInventory(): Promise<InventoryRecord | undefined>;
   ruleNames(): string[];
@@ -367,7 +373,7 @@ export function startAgent(opts: AgentOptions): AgentHandle {
 
   const sendInventory = async (): Promise<InventoryRecord | undefined> => {
     if (!opts.inventorySink) return undefined;
-    const inv = await collectInventory(hostname);
+    const inv = await collectInventory(hostname, opts.inventorySources);
     const now = Date.now() * 1e6;
     opts.inventorySink.enqueueRecord({
       id: stableId('inventory', hostname, now),
@@ -415,6 +421,11 @@ export function startAgent(opts: AgentOptions): AgentHandle {
       return reload();
     },
     reopenOutputs,
+    raise(id, alert) {
+      if (RULE_PRIORITIES.indexOf(alert.priority) > minRank) return;
+      counts.alerts++;
+      emit({ id, alert });
+    },
     sendInventory,
     ruleNames: () => engine.ruleNames,
     stats,
@@ -435,6 +446,8 @@ export function startAgent(opts: AgentOptions): AgentHandle {
       // The sensor drains the ring on stop, so its last events still go through the pipeline.
       await sensor?.stop().catch((err: unknown) => log('warn', `sensor stop: ${(err as Error).message}`));
       await Promise.all([...inflight]);
+      // After the last events are enriched: the engine event streams (ctr/podman events children) end.
+      opts.enrich?.close?.();
       await flush();
       outputsClosed = true;
       for (const out of opts.outputs) {

@@ -2,15 +2,10 @@
 // order. A failing handler is reported to `onError` and never stops delivery to the others.
 
 import type { BusHandler, EventBus, Subscription } from './event-bus.js';
+import { checkPattern, checkTopic, topicMatches } from './topics.js';
 
 export interface MemoryBusOptions {
   onError?: (err: unknown, topic: string) => void;
-}
-
-function matches(pattern: string, topic: string): boolean {
-  if (pattern === '>') return true;
-  if (pattern.endsWith('.>')) return topic.startsWith(pattern.slice(0, -1));
-  return pattern === topic;
 }
 
 export class MemoryEventBus implements EventBus {
@@ -21,9 +16,10 @@ export class MemoryEventBus implements EventBus {
 
   async publish<T>(topic: string, message: T): Promise<void> {
     if (this.closed) throw new Error(`event bus is closed; cannot publish on ${topic}`);
+    checkTopic(topic);
     const pending: Promise<void>[] = [];
     for (const [pattern, handlers] of this.subscribers) {
-      if (!matches(pattern, topic)) continue;
+      if (!topicMatches(pattern, topic)) continue;
       for (const h of handlers) {
         pending.push(
           Promise.resolve()
@@ -36,6 +32,7 @@ export class MemoryEventBus implements EventBus {
   }
 
   subscribe<T>(topic: string, handler: BusHandler<T>): Subscription {
+    checkPattern(topic);
     let set = this.subscribers.get(topic);
     if (!set) {
       set = new Set();
@@ -50,6 +47,8 @@ export class MemoryEventBus implements EventBus {
       },
     };
   }
+
+  async ready(): Promise<void> {}
 
   async close(): Promise<void> {
     this.closed = true;

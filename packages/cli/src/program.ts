@@ -10,6 +10,7 @@ import { rulesCommand } from './commands/rules.js';
 import { scanCommand } from './commands/scan.js';
 import { serverCommand } from './commands/server.js';
 import { upCommand } from './commands/up.js';
+import { loginCommand, logoutCommand, usersCommand } from './commands/users.js';
 import { describeError, EXIT_ERROR } from './exit.js';
 import { VERSION } from './version.js';
 
@@ -28,6 +29,9 @@ export function buildProgram(): Command {
   program.addCommand(serverCommand());
   program.addCommand(upCommand());
   for (const c of clientCommands()) program.addCommand(c);
+  program.addCommand(usersCommand());
+  program.addCommand(loginCommand());
+  program.addCommand(logoutCommand());
   // Subcommands inherit exitOverride so that usage errors come back here as exit code 2.
   for (const c of allCommands(program)) c.exitOverride();
   return program;

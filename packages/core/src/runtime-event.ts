@@ -103,6 +103,8 @@ export interface RuntimeK8s {
   pod: string;
   labels: Record<string, string>;
   podUid?: string;
+  /** CRI sandbox (pause container) id of the pod, full length (`k8s.pod.full_sandbox_id`). */
+  sandboxId?: string;
 }
 
 /** The file descriptor the event acts on. `type` uses Falco's names: file, directory, ipv4, ipv6, unix … */

@@ -38,7 +38,18 @@ export {
   PodmanCliEngine,
   type PodmanCliOptions,
 } from './enrich/container-engines.js';
+export {
+  ContainerdEngine,
+  type ContainerdEngineOptions,
+  type ContainerdEvent,
+  CRI_KEYS,
+  CRI_NAMESPACE,
+  containerdMetadataFromInfo,
+  DEFAULT_CONTAINERD_SOCKET,
+  parseContainerdEventLine,
+} from './enrich/containerd-engine.js';
 export { Enricher, type EnricherOptions, k8sFromContainer } from './enrich/enricher.js';
+export { DEFAULT_DOCKER_SOCKET, type HostEnginesOptions, hostContainerEngines } from './enrich/host-engines.js';
 export { type ProcSnapshot, parseProcStat, readProc } from './enrich/proc-reader.js';
 export { ANCESTOR_DEPTH, type ProcessNode, ProcessTree, type ProcessTreeOptions } from './enrich/process-tree.js';
 export { type PasswdEntry, parseGroup, parsePasswd, UserDirectory } from './enrich/user-directory.js';

@@ -27,6 +27,8 @@
 
 /* The syscalls the BPF side understands (see the switch in sensor.bpf.c). */
 static const int reported_syscalls[] = {
+	1,   /* write */ 18, /* pwrite64 */ 20, /* writev */ 296, /* pwritev */ 328, /* pwritev2 */
+	40,  /* sendfile */ 275, /* splice */ 326, /* copy_file_range */
 	2,   /* open */ 42,  /* connect */ 43, /* accept */ 49, /* bind */ 50, /* listen */
 	82,  /* rename */ 85, /* creat */ 87, /* unlink */ 90, /* chmod */ 91, /* fchmod */
 	101, /* ptrace */ 105, /* setuid */ 106, /* setgid */ 113, /* setreuid */ 114, /* setregid */

@@ -16,9 +16,14 @@ char LICENSE[] SEC("license") = "GPL";
 #define AF_INET6 10
 #define S_IFMT 00170000
 #define S_IFSOCK 0140000
+#define S_IFREG 0100000
 
 /* x86_64 syscall numbers this sensor reports. */
+#define NR_write 1
 #define NR_open 2
+#define NR_pwrite64 18
+#define NR_writev 20
+#define NR_sendfile 40
 #define NR_connect 42
 #define NR_accept 43
 #define NR_bind 49
@@ -43,11 +48,15 @@ char LICENSE[] SEC("license") = "GPL";
 #define NR_renameat 264
 #define NR_fchmodat 268
 #define NR_unshare 272
+#define NR_splice 275
 #define NR_accept4 288
+#define NR_pwritev 296
 #define NR_setns 308
 #define NR_finit_module 313
 #define NR_renameat2 316
 #define NR_memfd_create 319
+#define NR_copy_file_range 326
+#define NR_pwritev2 328
 #define NR_openat2 437
 #define NR_fchmodat2 452
 
@@ -112,6 +121,24 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);
 } syscall_enabled SEC(".maps");
+
+/* Open files a process has already written: write(2) and friends are reported once per open file
+ * description and process, or the ring would carry every write of every log file. Keyed by the
+ * struct file's address, so an entry is dropped when an open returns the same struct file again
+ * (the slab reuses them); the LRU evicts the rest. An evicted entry costs one more event, never a
+ * missed one. */
+struct written_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 file;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 32768);
+	__type(key, struct written_key);
+	__type(value, __u8);
+} written_files SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -336,6 +363,137 @@ static __always_inline __u32 put_cwd(__u32 off, __u32 *hflags)
 	return put_path(off, BPF_CORE_READ(fs, pwd.dentry), BPF_CORE_READ(fs, pwd.mnt), hflags);
 }
 
+/* A file's path written root first ("/var/log/x"), so that the ignore-prefix trie can match it.
+ * One loop climbs from the file to the task's root collecting the component names, a second writes
+ * them out in reverse. The walk state lives in scratch slot 1, like struct cwd_walk. */
+#define MAX_FWD_DEPTH 32
+
+struct fwd_walk {
+	struct dentry *dentry;
+	struct vfsmount *vfsmnt;
+	struct mount *mnt;
+	struct dentry *root_dentry;
+	struct vfsmount *root_mnt;
+	__u32 depth;
+	__u32 off;
+	__u32 start;
+	__u32 truncated;
+	__u32 pseudo; /* a file of no mounted filesystem (memfd, anonymous): its bare name, no "/" */
+	__u32 pad;
+	const unsigned char *names[MAX_FWD_DEPTH];
+};
+
+static long fwd_collect_step(__u32 i, void *ctx)
+{
+	struct fwd_walk *w = (struct fwd_walk *)scratch_buf(1);
+	struct dentry *mnt_root, *parent, *dentry;
+	struct vfsmount *vfsmnt;
+	struct mount *mnt;
+
+	if (!w)
+		return 1;
+	dentry = w->dentry;
+	vfsmnt = w->vfsmnt;
+	if (dentry == w->root_dentry && vfsmnt == w->root_mnt)
+		return 1;
+	mnt = w->mnt;
+	mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+	parent = BPF_CORE_READ(dentry, d_parent);
+	if (dentry == mnt_root || dentry == parent) {
+		struct mount *mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
+		if (dentry != mnt_root) {
+			/* Its own parent yet not a mount's root: a pseudo file such as a memfd. */
+			if (i == 0) {
+				w->names[0] = BPF_CORE_READ(dentry, d_name.name);
+				w->depth = 1;
+				w->pseudo = 1;
+			}
+			return 1;
+		}
+		if (mnt_parent == mnt)
+			return 1;
+		w->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->mnt = mnt_parent;
+		w->vfsmnt = &mnt_parent->mnt;
+		return 0;
+	}
+	if (w->depth >= MAX_FWD_DEPTH) {
+		w->truncated = 1;
+		return 1;
+	}
+	w->names[w->depth & (MAX_FWD_DEPTH - 1)] = BPF_CORE_READ(dentry, d_name.name);
+	w->depth++;
+	w->dentry = parent;
+	return 0;
+}
+
+static long fwd_write_step(__u32 i, void *ctx)
+{
+	struct fwd_walk *w = (struct fwd_walk *)scratch_buf(1);
+	__u8 *buf = scratch_buf(0);
+	__u32 o, idx;
+	long n;
+
+	if (!w || !buf || i >= w->depth)
+		return 1;
+	if (w->off - w->start > MAX_PATH_BYTES - 260) {
+		w->truncated = 1;
+		return 1;
+	}
+	idx = (w->depth - 1 - i) & (MAX_FWD_DEPTH - 1);
+	o = w->off & SCRATCH_MASK;
+	if (o > SCRATCH_SIZE - 260)
+		return 1;
+	if (!w->pseudo)
+		buf[o++] = '/';
+	n = bpf_probe_read_kernel_str(buf + o, 256, w->names[idx]);
+	if (n <= 0)
+		return 1;
+	w->off = o + n - 1; /* the next component overwrites this one's NUL */
+	return 0;
+}
+
+/* Writes the path of file f at buf+off, NUL-terminated; returns its length with the NUL. */
+static __always_inline __u32 put_file_path(__u8 *buf, __u32 off, struct file *f, __u32 *hflags)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fs_struct *fs = BPF_CORE_READ(task, fs);
+	struct fwd_walk *w = (struct fwd_walk *)scratch_buf(1);
+	struct vfsmount *vfsmnt = BPF_CORE_READ(f, f_path.mnt);
+	__u32 o;
+
+	if (!w || !vfsmnt)
+		return 0;
+	w->dentry = BPF_CORE_READ(f, f_path.dentry);
+	w->vfsmnt = vfsmnt;
+	w->mnt = container_of(vfsmnt, struct mount, mnt);
+	w->root_dentry = BPF_CORE_READ(fs, root.dentry);
+	w->root_mnt = BPF_CORE_READ(fs, root.mnt);
+	w->depth = 0;
+	w->truncated = 0;
+	w->pseudo = 0;
+	w->off = off;
+	w->start = off;
+	bpf_loop(MAX_FWD_DEPTH * 2, fwd_collect_step, 0, 0);
+	if (w->depth == 0) {
+		/* The root itself. */
+		o = off & SCRATCH_MASK;
+		if (o > SCRATCH_SIZE - 2)
+			return 0;
+		buf[o] = '/';
+		w->off = off + 1;
+	} else {
+		bpf_loop(MAX_FWD_DEPTH, fwd_write_step, 0, 0);
+	}
+	o = w->off & SCRATCH_MASK;
+	if (o > SCRATCH_SIZE - 1)
+		return 0;
+	buf[o] = 0;
+	if (w->truncated)
+		*hflags |= HDR_TRUNCATED;
+	return (w->off - w->start + 1) & (MAX_PATH_BYTES - 1);
+}
+
 static __always_inline __u32 tty_dev(struct task_struct *task)
 {
 	struct tty_struct *tty = BPF_CORE_READ(task, signal, tty);
@@ -492,28 +650,6 @@ static __always_inline int syscall_is_enabled(__u32 nr)
 	return on && *on;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
-{
-	struct pending_call call = {};
-	__u64 key;
-
-	if (id < 0 || id >= MAX_SYSCALL_NR || !syscall_is_enabled(id))
-		return 0;
-	if (is_ignored_task())
-		return 0;
-	call.nr = id;
-	call.args[0] = BPF_CORE_READ(regs, di);
-	call.args[1] = BPF_CORE_READ(regs, si);
-	call.args[2] = BPF_CORE_READ(regs, dx);
-	call.args[3] = BPF_CORE_READ(regs, r10);
-	call.args[4] = BPF_CORE_READ(regs, r8);
-	call.args[5] = BPF_CORE_READ(regs, r9);
-	key = bpf_get_current_pid_tgid();
-	bpf_map_update_elem(&pending_map, &key, &call, BPF_ANY);
-	return 0;
-}
-
 /* The struct file behind descriptor fd of the current task, or NULL. */
 static __always_inline struct file *file_of_fd(long fd)
 {
@@ -525,6 +661,167 @@ static __always_inline struct file *file_of_fd(long fd)
 		return 0;
 	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
 	return f;
+}
+
+/* Calls that write into a file descriptor: write(2) and its vector and positioned forms, and the
+ * in-kernel copies (cat and cp use copy_file_range or sendfile rather than write). */
+static __always_inline int is_write_call(long nr)
+{
+	return nr == NR_write || nr == NR_pwrite64 || nr == NR_writev || nr == NR_pwritev || nr == NR_pwritev2 ||
+	       nr == NR_sendfile || nr == NR_splice || nr == NR_copy_file_range;
+}
+
+/* Which argument is the descriptor written to. */
+static __always_inline int written_fd_arg(long nr)
+{
+	return nr == NR_splice || nr == NR_copy_file_range ? 2 : 0;
+}
+
+/* file_of_fd for the hottest path: the task's descriptor table is reached with direct BTF loads
+ * (no helper calls), only the table slot itself needs a probe read. */
+static __always_inline struct file *file_of_fd_fast(long fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = task->files->fdt;
+	struct file *f = 0;
+	if (fd < 0 || fd >= fdt->max_fds)
+		return 0;
+	bpf_probe_read_kernel(&f, sizeof(f), &fdt->fd[fd]);
+	return f;
+}
+
+#define WRITTEN_FILE 1  /* a regular file, reported */
+#define WRITTEN_OTHER 2 /* a pipe, socket, device ...: never reported, remembered to skip the inode read */
+
+/* The struct file of the first write of this process to this open regular file, else NULL: every
+ * later write, and writes to pipes, sockets and devices, stop here before anything is copied. */
+static __always_inline struct file *first_write(long fd)
+{
+	struct file *f = file_of_fd_fast(fd);
+	struct written_key key = {};
+	__u8 kind;
+
+	if (!f)
+		return 0;
+	key.tgid = bpf_get_current_pid_tgid() >> 32;
+	key.file = (__u64)f;
+	if (bpf_map_lookup_elem(&written_files, &key))
+		return 0;
+	kind = (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) == S_IFREG ? WRITTEN_FILE : WRITTEN_OTHER;
+	/* NOEXIST: of two threads racing on the same file only one reports it. */
+	if (bpf_map_update_elem(&written_files, &key, &kind, BPF_NOEXIST) != 0 || kind != WRITTEN_FILE)
+		return 0;
+	return f;
+}
+
+/* A new open file description: if the slab handed out a struct file this process wrote through
+ * before, its next first write must be reported again. */
+static __always_inline void forget_written(long fd)
+{
+	struct written_key key = {};
+	struct file *f = file_of_fd_fast(fd);
+	if (!f)
+		return;
+	key.tgid = bpf_get_current_pid_tgid() >> 32;
+	key.file = (__u64)f;
+	/* Every open passes here: look before taking the bucket lock that a delete takes. */
+	if (bpf_map_lookup_elem(&written_files, &key))
+		bpf_map_delete_elem(&written_files, &key);
+}
+
+/* Bytes a writev/pwritev asks to write, from its first 16 iovecs. */
+#define MAX_IOV_SUMMED 16
+static __always_inline __u64 iov_bytes(const struct iovec *iov, __u64 cnt)
+{
+	__u64 total = 0;
+	for (int i = 0; i < MAX_IOV_SUMMED; i++) {
+		struct iovec v = {};
+		if (i >= cnt)
+			break;
+		bpf_probe_read_user(&v, sizeof(v), &iov[i]);
+		total += v.iov_len;
+	}
+	return total;
+}
+
+/* Writes are reported from sys_enter, with the bytes asked for and no result: deciding there that
+ * a call is not a first write lets sys_exit skip it without a hash lookup, and almost every write
+ * on a machine is not a first one. */
+static __always_inline void report_write(struct pt_regs *regs, long nr)
+{
+	int vector = nr == NR_writev || nr == NR_pwritev || nr == NR_pwritev2;
+	int copy = nr == NR_sendfile || nr == NR_splice || nr == NR_copy_file_range;
+	/* regs is a BTF pointer here: direct loads, no helper calls, on the path every write takes. */
+	__u64 fd = written_fd_arg(nr) == 2 ? regs->dx : regs->di;
+	struct file *f = first_write((int)fd);
+	struct syscall_payload *pl;
+	struct ev_hdr *h;
+	__u64 a0, a1, a2;
+	__u32 off, n;
+	__u8 *buf;
+
+	if (!f)
+		return;
+	a0 = BPF_CORE_READ(regs, di);
+	a1 = BPF_CORE_READ(regs, si);
+	a2 = BPF_CORE_READ(regs, dx);
+	buf = scratch_buf(0);
+	if (!buf)
+		return;
+	h = (struct ev_hdr *)buf;
+	fill_hdr(h, REC_SYSCALL, 0);
+	pl = (struct syscall_payload *)(buf + sizeof(*h));
+	__builtin_memset(pl, 0, sizeof(*pl));
+	pl->nr = nr;
+	off = sizeof(*h) + sizeof(*pl);
+	/* arg: the fd written, bytes asked for, the file offset of p* calls (-1 otherwise), and the
+	 * iovec count of the vector calls or the source fd of the copies. */
+	pl->arg[0] = fd;
+	if (vector)
+		pl->arg[1] = iov_bytes((const struct iovec *)a1, a2);
+	else if (nr == NR_sendfile)
+		pl->arg[1] = BPF_CORE_READ(regs, r10);
+	else if (copy)
+		pl->arg[1] = BPF_CORE_READ(regs, r8);
+	else
+		pl->arg[1] = a2;
+	pl->arg[2] = nr == NR_pwrite64 || nr == NR_pwritev || nr == NR_pwritev2 ? BPF_CORE_READ(regs, r10) : (__u64)-1;
+	if (vector)
+		pl->arg[3] = a2;
+	else if (copy)
+		pl->arg[3] = nr == NR_sendfile ? a1 : a0;
+	n = put_file_path(buf, off, f, &h->flags);
+	if (path_is_ignored(buf, off, n))
+		return;
+	pl->str1_len = n;
+	off += n;
+	submit(buf, off);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
+{
+	struct pending_call call = {};
+	__u64 key;
+
+	if (id < 0 || id >= MAX_SYSCALL_NR || !syscall_is_enabled(id))
+		return 0;
+	if (is_ignored_task())
+		return 0;
+	if (is_write_call(id)) {
+		report_write(regs, id);
+		return 0;
+	}
+	call.nr = id;
+	call.args[0] = BPF_CORE_READ(regs, di);
+	call.args[1] = BPF_CORE_READ(regs, si);
+	call.args[2] = BPF_CORE_READ(regs, dx);
+	call.args[3] = BPF_CORE_READ(regs, r10);
+	call.args[4] = BPF_CORE_READ(regs, r8);
+	call.args[5] = BPF_CORE_READ(regs, r9);
+	key = bpf_get_current_pid_tgid();
+	bpf_map_update_elem(&pending_map, &key, &call, BPF_ANY);
+	return 0;
 }
 
 static __always_inline struct sock *sock_of_fd(long fd)
@@ -612,7 +909,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	long id = BPF_CORE_READ(regs, orig_ax);
 	int want_dir = 0; /* str1 is a path that may be relative to arg[0] (a dirfd or AT_FDCWD) */
 
-	if (id < 0 || id >= MAX_SYSCALL_NR || !syscall_is_enabled(id))
+	if (id < 0 || id >= MAX_SYSCALL_NR || is_write_call(id) || !syscall_is_enabled(id))
 		return 0;
 	call = bpf_map_lookup_elem(&pending_map, &key);
 	if (!call)
@@ -643,6 +940,8 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	case NR_openat:
 	case NR_openat2: {
 		const void *path = (nr == NR_open || nr == NR_creat) ? (void *)a0 : (void *)a1;
+		if (ret >= 0)
+			forget_written(ret);
 		pl->arg[0] = (nr == NR_open || nr == NR_creat) ? (__u64)(__s64)AT_FDCWD : a0;
 		if (nr == NR_open) {
 			pl->arg[1] = a1;
@@ -787,6 +1086,8 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 		off += n;
 		break;
 	case NR_memfd_create:
+		if (ret >= 0)
+			forget_written(ret);
 		pl->arg[0] = a1;
 		n = put_user_str(buf, off, (void *)a0, &h->flags);
 		pl->str1_len = n;

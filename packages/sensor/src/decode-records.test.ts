@@ -81,6 +81,20 @@ function relativeOpenatRecord(pid: number, rel: string, dirComponents: string[])
   return b;
 }
 
+/** A write-family record: nr 1 write, 18 pwrite64, 20 writev, 296 pwritev; the kernel sends the path root first. */
+function writeRecord(pid: number, nr: number, path: string, fd: number, size: number, pos = -1, iovcnt = 0): Buffer {
+  const s = Buffer.from(`${path}\0`);
+  const b = header(RecordType.syscall, Syscall.strings + s.length, pid, size);
+  b.writeUInt32LE(nr, Syscall.nr);
+  b.writeUInt16LE(s.length, Syscall.str1Len);
+  b.writeBigUInt64LE(BigInt(fd), Syscall.arg0);
+  b.writeBigUInt64LE(BigInt(size), Syscall.arg1);
+  b.writeBigInt64LE(BigInt(pos), Syscall.arg2);
+  b.writeBigUInt64LE(BigInt(iovcnt), Syscall.arg3);
+  s.copy(b, Syscall.strings);
+  return b;
+}
+
 function connectRecord(pid: number): Buffer {
   const b = header(RecordType.syscall, Syscall.strings + 40, pid, -115);
   b.writeUInt32LE(42, Syscall.nr);
@@ -168,6 +182,46 @@ describe('SensorStreamDecoder', () => {
       net: { proto: 'tcp', saddr: '10.0.0.5', sport: 40000, daddr: '192.168.1.9', dport: 4444, role: 'client' },
       fd: { name: '10.0.0.5:40000->192.168.1.9:4444', type: 'ipv4', num: 7, connected: true },
     });
+  });
+
+  it('maps write, pwrite, writev and a memfd write onto fd.name, fd.num and size', () => {
+    const { decoder, events } = collect();
+    decoder.push(
+      Buffer.concat([
+        writeRecord(9, 1, '/usr/bin/ls', 4, 512),
+        writeRecord(9, 18, '/var/lib/db', 5, 8, 4096),
+        writeRecord(9, 20, '/etc/passwd', 6, 30, -1, 3),
+        writeRecord(9, 1, 'memfd:payload', 7, 100),
+        writeRecord(9, 326, '/usr/bin/x', 1, 4096, -1, 3),
+      ]),
+    );
+    expect(events[0]).toMatchObject({
+      type: 'write',
+      fd: { name: '/usr/bin/ls', type: 'file', num: 4 },
+      params: { fd: 4, size: 512 },
+    });
+    expect(events[0]?.params?.pos).toBeUndefined();
+    expect(events[0]?.res).toBeUndefined();
+    expect(events[1]).toMatchObject({ type: 'pwrite', fd: { name: '/var/lib/db' }, params: { pos: 4096 } });
+    expect(events[2]).toMatchObject({ type: 'writev', fd: { name: '/etc/passwd' }, params: { size: 30, iovcnt: 3 } });
+    expect(events[3]?.fd).toMatchObject({ name: 'memfd:payload', type: 'memfd' });
+    expect(events[4]).toMatchObject({ type: 'copy_file_range', fd: { num: 1 }, params: { size: 4096, in_fd: 3 } });
+  });
+
+  it('throws InputError, and nothing else, on a corrupted write record', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 160 }), fc.integer({ min: 0, max: 255 }), (pos, byte) => {
+        const rec = writeRecord(6, 1, '/usr/bin/x', 3, 10);
+        rec[pos % rec.length] = byte;
+        const { decoder } = collect();
+        try {
+          decoder.push(rec);
+        } catch (err) {
+          expect(err).toBeInstanceOf(InputError);
+        }
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('resolves a relative path against the directory the kernel sent', () => {

@@ -344,6 +344,26 @@ export class SensorStreamDecoder {
         if (fd0 !== AT_FDCWD) ev.params.dirfd = fd0;
         return ev;
       }
+      case 'write':
+      case 'pwrite':
+      case 'writev':
+      case 'pwritev':
+      case 'pwritev2':
+      case 'sendfile':
+      case 'splice':
+      case 'copy_file_range': {
+        // The first write of the process to this open regular file (the kernel drops the rest);
+        // the path is the kernel's, absolute within the process's root, or memfd:NAME. Taken at
+        // syscall entry, so there is no result.
+        const fd: RuntimeFd = { name: raw1, type: raw1.startsWith('memfd:') ? 'memfd' : 'file', num: fd0 };
+        delete ev.res;
+        ev.fd = fd;
+        ev.params = { fd: fd0, size: a1 };
+        if (name === 'pwrite' || name === 'pwritev' || name === 'pwritev2') ev.params.pos = a2;
+        if (name === 'writev' || name === 'pwritev' || name === 'pwritev2') ev.params.iovcnt = u64(rec, Syscall.arg3);
+        else if (name !== 'write' && name !== 'pwrite') ev.params.in_fd = rec.readInt32LE(Syscall.arg3);
+        return ev;
+      }
       case 'unlink':
         ev.params = { path: str1 };
         return ev;

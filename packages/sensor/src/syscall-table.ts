@@ -2,7 +2,11 @@
 // and the ptrace request names Falco prints for `evt.arg.request`.
 
 export const SYSCALL_NAMES: ReadonlyMap<number, string> = new Map([
+  [1, 'write'],
   [2, 'open'],
+  [18, 'pwrite'],
+  [20, 'writev'],
+  [40, 'sendfile'],
   [42, 'connect'],
   [43, 'accept'],
   [49, 'bind'],
@@ -27,11 +31,15 @@ export const SYSCALL_NAMES: ReadonlyMap<number, string> = new Map([
   [264, 'renameat'],
   [268, 'fchmodat'],
   [272, 'unshare'],
+  [275, 'splice'],
   [288, 'accept4'],
+  [296, 'pwritev'],
   [308, 'setns'],
   [313, 'finit_module'],
   [316, 'renameat2'],
   [319, 'memfd_create'],
+  [326, 'copy_file_range'],
+  [328, 'pwritev2'],
   [437, 'openat2'],
   [452, 'fchmodat2'],
 ]);

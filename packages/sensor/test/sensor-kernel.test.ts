@@ -308,6 +308,11 @@ describe('palisade-sensor on the running kernel (root, BTF)', () => {
       expect(cat.proc.exeLowerLayer).toBe(true);
       const read = await log.waitFor((e) => e.proc.pid === cat.proc.pid && e.fd?.name === '/bin/true');
       expect(read.res).toBeGreaterThanOrEqual(0);
+      // cat's stdout is the redirected file: its write (copy_file_range for GNU cat) names it as the
+      // container sees it.
+      const wrote = await log.waitFor((e) => e.proc.pid === cat.proc.pid && e.fd?.num === 1 && e.type !== 'execve');
+      expect(wrote.type).toMatch(/^(write|copy_file_range|sendfile|splice)$/);
+      expect(wrote.fd).toMatchObject({ name: '/work/dropped', type: 'file' });
     } finally {
       execFileSync('podman', ['rmi', '-f', image], { stdio: 'ignore' });
     }
@@ -339,6 +344,98 @@ describe('palisade-sensor on the running kernel (root, BTF)', () => {
     expect(stats.kernelDrops).toBe(stats.dropsPerCpu.reduce((a, b) => a + b, 0));
     expect(stats.decodedEvents).toBeGreaterThan(0);
     expect(health.some((h) => h.status === 'started')).toBe(true);
+  });
+});
+
+describe('palisade-sensor write events, reduced in the kernel (root, BTF)', () => {
+  let sensor: SensorHandle;
+  const log = new EventLog();
+  let dir: string;
+  const writes = (pid: number) =>
+    log.events.filter((e) => e.proc.pid === pid && /^(p?writev?2?|sendfile|splice|copy_file_range)$/.test(e.type));
+
+  /** Runs a Python snippet and waits until its exit (the last record it causes) has been decoded. */
+  async function python(script: string, ...args: string[]): Promise<number> {
+    const pid = run('python3', ['-c', script, ...args]);
+    await log.waitFor((e) => e.type === 'procexit' && e.proc.pid === pid);
+    return pid;
+  }
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(tmp, 'h8-writes-'));
+    fs.mkdirSync(path.join(dir, 'skip'));
+    sensor = startSensor({ onEvent: log.push, ignorePrefixes: [path.join(dir, 'skip')] });
+    await sensor.ready;
+  });
+
+  afterAll(async () => {
+    await sensor?.stop();
+  });
+
+  it('reports the first write to a file opened O_RDWR without O_CREAT or O_TRUNC (root, BTF)', async () => {
+    const file = path.join(dir, 'existing');
+    fs.writeFileSync(file, 'before');
+    const pid = await python("import os, sys; fd = os.open(sys.argv[1], os.O_RDWR); os.write(fd, b'abc')", file);
+    const open = log.events.find((e) => e.proc.pid === pid && e.type.startsWith('open') && e.fd?.name === file);
+    expect((open?.fd?.openFlags ?? -1) & 0o1103).toBe(2); // O_RDWR, no O_CREAT, no O_TRUNC
+    const ws = writes(pid);
+    expect(ws).toHaveLength(1);
+    expect(ws[0]).toMatchObject({ type: 'write', fd: { name: file, type: 'file', num: open?.res } });
+    expect(ws[0]?.params?.size).toBe(3);
+  });
+
+  it('reports 10,000 writes and a pwrite to one open file once, and again after a reopen (root, BTF)', async () => {
+    const file = path.join(dir, 'busy');
+    fs.writeFileSync(file, '');
+    const script = [
+      'import os, sys',
+      'fd = os.open(sys.argv[1], os.O_RDWR)',
+      'for i in range(10000): os.write(fd, b"x")',
+      'os.pwrite(fd, b"y", 3)',
+      'os.close(fd)',
+      'fd = os.open(sys.argv[1], os.O_RDWR)',
+      'os.writev(fd, [b"ab", b"cde"])',
+    ].join('\n');
+    const pid = await python(script, file);
+    expect(fs.statSync(file).size).toBe(10_000);
+    const ws = writes(pid);
+    expect(ws.map((e) => [e.type, e.fd?.name, e.params?.size])).toEqual([
+      ['write', file, 1],
+      ['writev', file, 5],
+    ]);
+  });
+
+  it('reports a copy made in the kernel (cat into a file) once, with its source fd (root, BTF)', async () => {
+    const file = path.join(dir, 'copied');
+    const sh = run('sh', ['-c', `cat /etc/hostname /etc/hostname > ${file}`]);
+    await log.waitFor((e) => e.type === 'procexit' && e.proc.pid === sh);
+    const ws = log.events.filter((e) => e.proc.comm === 'cat' && e.proc.ppid === sh && e.fd?.name === file);
+    expect(ws).toHaveLength(1);
+    expect(ws[0]?.type).toMatch(/^(write|copy_file_range|sendfile|splice)$/);
+    expect(ws[0]?.fd?.num).toBe(1);
+  });
+
+  it('does not report writes to pipes, sockets or devices (root, BTF)', async () => {
+    const script = [
+      'import os, socket',
+      'r, w = os.pipe()',
+      'os.write(w, b"through a pipe")',
+      'a, b = socket.socketpair()',
+      'os.write(a.fileno(), b"through a socket")',
+      'n = os.open("/dev/null", os.O_WRONLY)',
+      'os.write(n, b"to a device")',
+    ].join('\n');
+    const pid = await python(script);
+    expect(log.events.some((e) => e.proc.pid === pid && e.type === 'execve')).toBe(true);
+    expect(writes(pid)).toEqual([]);
+  });
+
+  it('drops writes below an ignored prefix in the kernel (root, BTF)', async () => {
+    const skipped = path.join(dir, 'skip', 'quiet.log');
+    const kept = path.join(dir, 'loud.log');
+    const script = 'import sys\nfor p in sys.argv[1:]:\n    open(p, "w").write("line")';
+    const pid = await python(script, skipped, kept);
+    expect(writes(pid).map((e) => e.fd?.name)).toEqual([kept]);
   });
 });
 

@@ -17,12 +17,16 @@ import { registerDeadLetterRoutes } from './outputs/dead-letter-routes.js';
 import type { ConfiguredOutput } from './outputs/outputs-config.js';
 import { PolicyChanges } from './policies/policy-changes.js';
 import { registerAuditRoutes } from './routes/audit.js';
+import { registerAuthRoutes } from './routes/auth.js';
 import { EVENTS_BODY_LIMIT, NDJSON, registerEventRoutes } from './routes/events.js';
 import { registerFindingRoutes } from './routes/findings.js';
+import { registerImageRoutes } from './routes/images.js';
 import { registerInventoryRoutes } from './routes/inventory.js';
 import { registerPolicyRoutes } from './routes/policies.js';
+import { registerPostureRoutes } from './routes/posture.js';
 import { registerTenantRoutes } from './routes/tenants.js';
 import { registerTokenRoutes } from './routes/tokens.js';
+import { registerUserRoutes } from './routes/users.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -64,7 +68,17 @@ export async function buildApp(opts: BuildAppOptions): Promise<PalisadeApp> {
       level: opts.logLevel ?? 'info',
       // Tokens never reach the log, whatever a serializer or a route chooses to print.
       redact: {
-        paths: ['req.headers.authorization', 'headers.authorization', 'token', '*.token'],
+        paths: [
+          'req.headers.authorization',
+          'headers.authorization',
+          'token',
+          '*.token',
+          // Login and password bodies, should anything ever log one.
+          'password',
+          '*.password',
+          '*.newPassword',
+          '*.currentPassword',
+        ],
         censor: '[redacted]',
       },
       ...(opts.logStream ? { stream: opts.logStream } : {}),
@@ -86,7 +100,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<PalisadeApp> {
     opts.outputs && opts.outputs.length > 0
       ? new AlertDispatcher({
           outputs: opts.outputs,
-          deadLetters: store.deadLetters,
+          outbox: store.outbox,
           registry: metrics.registry,
           log: app.log,
           random: opts.outputsRandom,
@@ -159,6 +173,10 @@ export async function buildApp(opts: BuildAppOptions): Promise<PalisadeApp> {
       typed.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
       registerTenantRoutes(typed, ctx);
       registerTokenRoutes(typed, ctx);
+      registerAuthRoutes(typed, ctx);
+      registerUserRoutes(typed, ctx);
+      registerPostureRoutes(typed, ctx);
+      registerImageRoutes(typed, ctx);
       registerInventoryRoutes(typed, ctx);
       registerFindingRoutes(typed, ctx);
       registerEventRoutes(typed, ctx);

@@ -2,7 +2,7 @@
 // checks the route's permission; scope helpers check that a named tenant lies in the token's subtree.
 
 import { AuthError } from '@palisade/core';
-import type { Principal, Store } from '@palisade/store';
+import { isSessionToken, type Principal, type Store } from '@palisade/store';
 import type { FastifyRequest } from 'fastify';
 import { roleHolds } from './permissions.js';
 
@@ -15,7 +15,10 @@ export async function authenticateRequest(store: Store, request: FastifyRequest)
   if (!header) throw new AuthError('missing Authorization: Bearer <token> header');
   const m = BEARER.exec(header);
   if (!m?.[1]) throw new AuthError('Authorization header must be "Bearer <token>"');
-  const principal = await store.tokens.authenticate(m[1]);
+  // Login sessions (pals_…) and API tokens (pal_…) are told apart by their prefix.
+  const principal = isSessionToken(m[1])
+    ? await store.users.authenticateSession(m[1])
+    : await store.tokens.authenticate(m[1]);
   if (!roleHolds(principal.role, permission)) {
     throw new AuthError(`role ${principal.role} may not ${permission.replace(':', ' ')}`, 403);
   }
@@ -43,5 +46,7 @@ export async function resolveTenant(
 }
 
 export function actorOf(request: FastifyRequest): string {
-  return `token:${principalOf(request).tokenId}`;
+  const p = principalOf(request);
+  // A person acting through a login session is named; an API token is named by its id.
+  return p.session && p.userId ? `user:${p.userId}` : `token:${p.tokenId}`;
 }

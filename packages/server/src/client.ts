@@ -6,15 +6,21 @@ import type {
   Agent,
   AuditEntry,
   DeadLetter,
+  ImageSummary,
+  ImageVulnerability,
   Page,
   Policy,
+  PostureTrend,
   Role,
   StoredEvent,
   StoredFinding,
   Tenant,
   TokenInfo,
+  User,
+  UserRole,
   Workload,
   WorkloadIdentity,
+  WorkloadRisk,
 } from '@palisade/store';
 
 export interface PalisadeClientOptions {
@@ -79,6 +85,22 @@ export interface Posture {
   agents: number;
 }
 
+export interface LoginAnswer {
+  /** Session token (pals_…): use it as the bearer token until it expires. */
+  token: string;
+  expiresAt: string;
+  user: User;
+}
+
+export interface WhoAmI {
+  tenantId: string;
+  role: string;
+  name: string;
+  kind: 'session' | 'token';
+  credentialId: string;
+  user: User | null;
+}
+
 /** An agent's policy bundle; `modified: false` means the caller's etag is still current. */
 export type AgentPolicyAnswer =
   | { modified: true; revision: string; policies: Policy[] }
@@ -105,7 +127,8 @@ export class PalisadeClient {
     const qs = new URLSearchParams();
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined && v !== '') qs.set(k, String(v));
     const url = `${this.base}${path}${qs.size ? `?${qs}` : ''}`;
-    const headers: Record<string, string> = { authorization: `Bearer ${this.token}` };
+    // Login is the one call made without a token.
+    const headers: Record<string, string> = this.token ? { authorization: `Bearer ${this.token}` } : {};
     let body: string | undefined;
     if (opts.json !== undefined) {
       headers['content-type'] = 'application/json';
@@ -222,6 +245,64 @@ export class PalisadeClient {
   }
   posture(tenant?: string): Promise<Posture> {
     return this.request('GET', '/posture', { query: { tenant } });
+  }
+  /** Logs in with a user name (or email) and password; no token needed. */
+  static login(url: string, name: string, password: string, opts: PalisadeClientOptions = {}): Promise<LoginAnswer> {
+    return new PalisadeClient(url, '', opts).request('POST', '/auth/login', { json: { name, password } });
+  }
+  /** Ends the session this client's token is (a no-op answer for API tokens). */
+  logout(): Promise<{ tenantId: string; ended: boolean }> {
+    return this.request('POST', '/auth/logout');
+  }
+  me(): Promise<WhoAmI> {
+    return this.request('GET', '/auth/me');
+  }
+  listUsers(q: ListQuery & { role?: UserRole; disabled?: boolean; q?: string } = {}): Promise<Page<User>> {
+    const { disabled, ...rest } = q;
+    return this.request('GET', '/users', {
+      query: { ...rest, disabled: disabled === undefined ? undefined : String(disabled) },
+    });
+  }
+  createUser(input: {
+    name: string;
+    role: UserRole;
+    password: string;
+    email?: string;
+    tenantId?: string;
+  }): Promise<User> {
+    return this.request('POST', '/users', { json: input });
+  }
+  getUser(id: string): Promise<User> {
+    return this.request('GET', `/users/${encodeURIComponent(id)}`);
+  }
+  updateUser(id: string, change: { role?: UserRole; email?: string | null; disabled?: boolean }): Promise<User> {
+    return this.request('PATCH', `/users/${encodeURIComponent(id)}`, { json: change });
+  }
+  deleteUser(id: string): Promise<User> {
+    return this.request('DELETE', `/users/${encodeURIComponent(id)}`);
+  }
+  /** Your own password needs `currentPassword`; an admin may set another user's without it. */
+  changePassword(id: string, newPassword: string, currentPassword?: string): Promise<User> {
+    return this.request('POST', `/users/${encodeURIComponent(id)}/password`, {
+      json: { newPassword, ...(currentPassword !== undefined ? { currentPassword } : {}) },
+    });
+  }
+  postureTrends(q: { days?: number; tenant?: string } = {}): Promise<PostureTrend & { tenantId: string }> {
+    return this.request('GET', '/posture/trends', { query: { ...q } });
+  }
+  topRisks(
+    q: ListQuery & { kind?: string; provider?: string; cluster?: string; namespace?: string } = {},
+  ): Promise<Page<WorkloadRisk>> {
+    return this.request('GET', '/workloads/top-risks', { query: { ...q } });
+  }
+  listImages(q: ListQuery & { q?: string } = {}): Promise<Page<ImageSummary>> {
+    return this.request('GET', '/images', { query: { ...q } });
+  }
+  imageVulnerabilities(
+    digest: string,
+    q: ListQuery & { status?: 'open' | 'fixed' | 'suppressed'; severity?: string; packageName?: string } = {},
+  ): Promise<Page<ImageVulnerability>> {
+    return this.request('GET', `/images/${encodeURIComponent(digest)}/vulnerabilities`, { query: { ...q } });
   }
   /** Creates a policy, or the next version of an existing (kind, name). */
   createPolicy(input: {

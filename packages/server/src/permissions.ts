@@ -24,6 +24,12 @@ export const PERMISSIONS = {
   'policies:write': ['admin', 'analyst'],
   // Agents fetch their own bundle; people read policies through policies:read.
   'policies:fetch': ['agent'],
+  // People: admins manage the users of their subtree; every human role reads itself, logs out and
+  // changes its own password (an admin may also set another user's, checked in the route).
+  'users:read': ['admin'],
+  'users:write': ['admin'],
+  'account:self': ['admin', 'analyst', 'read-only'],
+  'images:read': ['admin', 'analyst', 'read-only'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

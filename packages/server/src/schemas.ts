@@ -72,6 +72,7 @@ export const TokenInfo = Type.Object({
   expiresAt: Nullable(Type.String()),
   revokedAt: Nullable(Type.String()),
   lastUsedAt: Nullable(Type.String()),
+  userId: Nullable(Type.String({ description: 'The user who owns the token (created it while logged in)' })),
 });
 export const TokenCreate = Type.Object(
   { name: Name, role: Role, tenantId: Type.Optional(Type.String()), expiresAt: Type.Optional(Timestamp) },

@@ -2,6 +2,7 @@
 // token on first start only, listens (optionally TLS) and closes gracefully.
 
 import { readFileSync } from 'node:fs';
+import { type EventBus, openBus } from '@palisade/bus';
 import { errorMessage, UsageError } from '@palisade/core';
 import { isWellFormedToken, openStore, type Store } from '@palisade/store';
 import { buildApp } from './app.js';
@@ -23,6 +24,11 @@ export interface StartServerOptions {
   rateLimit?: { max: number; timeWindowMs: number } | false;
   /** YAML file listing alert outputs (webhook, slack, elasticsearch, syslog); see docs/server.md. */
   outputsConfig?: string;
+  /**
+   * Event bus shared by server replicas: nats://host:4222 (NATS JetStream; credentials and TLS as
+   * in docs/server.md) or memory: / unset for the in-process bus of a single server.
+   */
+  bus?: string;
 }
 
 export interface RunningServer {
@@ -78,20 +84,53 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     throw err;
   }
 
+  // Lines the bus reports before the app's logger exists go to stderr; after, to the log.
+  let busLog: (msg: string, err?: unknown) => void = (msg, err) =>
+    process.stderr.write(`palisade server: ${msg}${err ? `: ${errorMessage(err)}` : ''}\n`);
+  let bus: EventBus;
+  try {
+    bus = await openBus(opts.bus, {
+      name: 'palisade-server',
+      onError: (err, topic) => busLog(`bus handler failed on ${topic}`, err),
+      // The request's own work is committed by then: a lost wake-up costs agents elsewhere at most
+      // their long-poll wait, while failing the request would make senders retry stored work.
+      onPublishError: (err, topic) => busLog(`bus publish on ${topic} failed`, err),
+      onStatus: (status, server) => busLog(`bus ${status} (${server})`),
+    });
+  } catch (err) {
+    await store.close();
+    throw new UsageError(errorMessage(err));
+  }
+
   let ready = true;
   const app = await buildApp({
     store,
+    bus,
     logLevel: opts.logLevel,
     https,
     rateLimit: opts.rateLimit,
     isReady: () => ready,
     outputs,
   });
+  busLog = (msg, err) => {
+    if (err) app.log.error({ err }, msg);
+    else app.log.warn(msg);
+  };
+  try {
+    // Subscriptions (policy wake-ups) are live before the first request can depend on them.
+    await bus.ready();
+  } catch (err) {
+    await app.close();
+    await bus.close();
+    await store.close();
+    throw new UsageError(errorMessage(err));
+  }
   const host = opts.host ?? '127.0.0.1';
   try {
     await app.listen({ host, port: opts.port ?? 8470 });
   } catch (err) {
     await app.close();
+    await bus.close();
     await store.close();
     throw new UsageError(`cannot listen on ${host}:${opts.port ?? 8470}: ${errorMessage(err)}`);
   }

@@ -17,6 +17,8 @@ interface Operation {
 
 let h: Harness;
 let ops: Operation[];
+/** "METHOD /path" of the operations marked x-palisade-public. */
+const publicOps: string[] = [];
 /** Ids of tenant B's objects, by the collection that appears in the path. */
 const bIds: Record<string, string> = {};
 const aIds: Record<string, string> = {};
@@ -32,17 +34,23 @@ const validBodies: Record<string, unknown> = {
   'POST /api/v1/agents/{id}/heartbeat': {},
   'POST /api/v1/events': '{"id":"1","ts":"2024-01-01T00:00:00Z","type":"exec"}',
   'POST /api/v1/policies': { kind: 'NetworkPolicy', name: 'p', document: 'kind: NetworkPolicy' },
+  'POST /api/v1/users': { name: 'walker', role: 'analyst', password: 'a long enough password' },
+  'PATCH /api/v1/users/{id}': { role: 'analyst' },
+  'POST /api/v1/users/{id}/password': { newPassword: 'another long password' },
 };
+// The only operations that take no bearer token; everything else is walked below.
+const PUBLIC_OPERATIONS = ['POST /api/v1/auth/login'];
 // Body fields that name a tenant.
 const tenantBodyField: Record<string, string> = {
   'POST /api/v1/tenants': 'parentId',
   'POST /api/v1/tokens': 'tenantId',
   'POST /api/v1/scans': 'tenantId',
   'POST /api/v1/policies': 'tenantId',
+  'POST /api/v1/users': 'tenantId',
 };
 
 function urlFor(op: Operation, ids: Record<string, string>): string {
-  return op.path.replace('{id}', () => {
+  return op.path.replace(/\{(id|digest)\}/, () => {
     const collection = op.path.split('/')[3] ?? '';
     const id = ids[collection];
     if (!id) throw new Error(`no sample id for ${collection}`);
@@ -71,13 +79,22 @@ beforeAll(async () => {
       string,
       Record<
         string,
-        { 'x-palisade-roles'?: Role[]; parameters?: { in: string; name: string }[]; requestBody?: unknown }
+        {
+          'x-palisade-roles'?: Role[];
+          'x-palisade-public'?: boolean;
+          parameters?: { in: string; name: string }[];
+          requestBody?: unknown;
+        }
       >
     >;
   };
   ops = [];
   for (const [p, methods] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(methods)) {
+      if (op['x-palisade-public']) {
+        publicOps.push(`${method.toUpperCase()} ${p}`);
+        continue;
+      }
       ops.push({
         method: method.toUpperCase(),
         path: p,
@@ -96,8 +113,20 @@ beforeAll(async () => {
       method: 'POST',
       url: '/api/v1/scans',
       headers: bearer(h.tokens[key].ci),
-      payload: { report: report(`img-${key}`, [finding('CVE-1')]), workload: { kind: 'host', name: `host-${key}` } },
+      payload: {
+        report: report(`img-${key}`, [finding('CVE-1')]),
+        workload: { kind: 'host', name: `host-${key}`, imageDigest: `sha256:walk-${key}` },
+      },
     });
+    ids.images = `sha256:walk-${key}`;
+    ids.users = (
+      await h.store.users.create({
+        tenantId: tenant,
+        name: `user-${key}`,
+        role: 'analyst',
+        password: 'a long enough password',
+      })
+    ).id;
     ids.workloads = (scan.json() as { workloadId: string }).workloadId;
     ids.findings = (await h.store.findings.list(`/root/${tenant}/`)).items[0]?.id ?? '';
     ids.tenants = tenant;
@@ -148,6 +177,8 @@ describe('every route in the OpenAPI document', () => {
       expect(none.statusCode, `${op.method} ${op.path} without token`).toBe(401);
       const forged = await request(op, url, bearer('pal_abcdef123456_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'));
       expect(forged.statusCode, `${op.method} ${op.path} with forged token`).toBe(401);
+      const forgedSession = await request(op, url, bearer(`pals_abcdef123456_${'A'.repeat(43)}`));
+      expect(forgedSession.statusCode, `${op.method} ${op.path} with a forged session`).toBe(401);
       const basic = await request(op, url, { authorization: 'Basic YWRtaW46YWRtaW4=' });
       expect(basic.statusCode, `${op.method} ${op.path} with basic auth`).toBe(401);
     }
@@ -168,7 +199,7 @@ describe('every route in the OpenAPI document', () => {
       const role = op.roles.includes('admin') ? 'admin' : (op.roles[0] as Role);
       const token = bearer(h.tokens.A[role]);
       let res: Awaited<ReturnType<typeof request>>;
-      if (op.path.includes('{id}')) {
+      if (op.path.includes('{')) {
         res = await request(op, urlFor(op, bIds), token);
       } else if (op.queryParams.includes('tenant')) {
         res = await request(op, `${op.path}?tenant=${h.tenantB}`, token);
@@ -187,6 +218,31 @@ describe('every route in the OpenAPI document', () => {
         continue;
       }
       expect([403, 404], `${key} across tenants: ${res.statusCode} ${res.body}`).toContain(res.statusCode);
+    }
+  });
+
+  it('leaves only login unauthenticated, and login answers one 401 for unknown and wrong', async () => {
+    expect(publicOps).toEqual(PUBLIC_OPERATIONS);
+    const login = (name: string, password: string) =>
+      h.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { name, password } });
+    const unknown = await login('nobody-here', 'a long enough password');
+    const wrong = await login('user-a', 'not the password');
+    expect(unknown.statusCode).toBe(401);
+    expect(wrong.statusCode).toBe(401);
+    expect(unknown.json()).toEqual(wrong.json());
+  });
+
+  it("walks session tokens like API tokens: an analyst's session is refused what analysts may not do", async () => {
+    const r = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { name: 'user-a', password: 'a long enough password' },
+    });
+    expect(r.statusCode, r.body).toBe(200);
+    const session = (r.json() as { token: string }).token;
+    for (const op of ops.filter((o) => !o.roles.includes('analyst'))) {
+      const res = await request(op, urlFor(op, aIds), bearer(session));
+      expect(res.statusCode, `${op.method} ${op.path} as an analyst session`).toBe(403);
     }
   });
 

@@ -2,6 +2,10 @@
 // Append new migrations with a higher sortable name; never edit one that has shipped.
 
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+import { eventsAlertIndexMigration, outputOutboxMigration } from './migration-0004-output-outbox.js';
+import { usersMigration } from './migration-0005-users.js';
+import { postureSnapshotsMigration } from './migration-0006-posture-snapshots.js';
+import { scanImageDigestsMigration } from './migration-0007-scan-image-digests.js';
 
 // Column types stay within what both dialects understand: text, integer, and text timestamps.
 const initialSchema: Migration = {
@@ -212,6 +216,11 @@ export const migrations: Record<string, Migration> = {
   '0001_initial': initialSchema,
   '0002_output_dead_letters': outputDeadLetters,
   '0003_policies': policies,
+  '0004_events_alerts_index': eventsAlertIndexMigration,
+  '0004_output_outbox': outputOutboxMigration,
+  '0005_users': usersMigration,
+  '0006_posture_snapshots': postureSnapshotsMigration,
+  '0007_scan_image_digests': scanImageDigestsMigration,
 };
 
 const inCodeMigrations: MigrationProvider = {

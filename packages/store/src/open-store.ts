@@ -13,9 +13,13 @@ import { createAuditRepository } from './repositories/audit.js';
 import { createDeadLetterRepository } from './repositories/dead-letters.js';
 import { createEventRepository } from './repositories/events.js';
 import { createFindingRepository } from './repositories/findings.js';
+import { createImageRepository } from './repositories/images.js';
+import { createOutboxRepository } from './repositories/outbox.js';
 import { createPolicyRepository } from './repositories/policies.js';
+import { createPostureRepository } from './repositories/posture.js';
 import { createTenantRepository } from './repositories/tenants.js';
 import { createTokenRepository } from './repositories/tokens.js';
+import { createUserRepository } from './repositories/users.js';
 import { createWorkloadRepository } from './repositories/workloads.js';
 import type { Database } from './schema.js';
 
@@ -44,8 +48,16 @@ export interface Store {
   readonly audit: ReturnType<typeof createAuditRepository>;
   /** Alerts the server's outputs could not deliver. */
   readonly deadLetters: ReturnType<typeof createDeadLetterRepository>;
+  /** Alerts waiting for delivery to the outputs (durable across restarts). */
+  readonly outbox: ReturnType<typeof createOutboxRepository>;
   /** Versioned policy documents fetched by agents. */
   readonly policies: ReturnType<typeof createPolicyRepository>;
+  /** People who log in, and their sessions. */
+  readonly users: ReturnType<typeof createUserRepository>;
+  /** Posture trends (daily snapshots) and workload risk ranking. */
+  readonly posture: ReturnType<typeof createPostureRepository>;
+  /** Images by digest: the workloads running them and their vulnerabilities. */
+  readonly images: ReturnType<typeof createImageRepository>;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -113,11 +125,15 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     tokens: createTokenRepository(db),
     workloads: createWorkloadRepository(db),
     findings: createFindingRepository(db),
-    events: createEventRepository(db),
+    events: createEventRepository(db, dialect),
     agents: createAgentRepository(db),
     audit: createAuditRepository(db),
     deadLetters: createDeadLetterRepository(db),
+    outbox: createOutboxRepository(db, dialect),
     policies: createPolicyRepository(db),
+    users: createUserRepository(db),
+    posture: createPostureRepository(db),
+    images: createImageRepository(db),
     async ping() {
       await sql`select 1`.execute(db);
     },

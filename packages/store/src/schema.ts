@@ -32,6 +32,8 @@ export interface TokensTable {
   expires_at: string | null;
   revoked_at: string | null;
   last_used_at: string | null;
+  /** The user who owns the token (created it while logged in); null for machine tokens. */
+  user_id: string | null;
 }
 
 export interface WorkloadsTable {
@@ -155,6 +157,26 @@ export interface OutputDeadLettersTable {
   created_at: string;
 }
 
+/** One alert still to deliver to one output (the outputs' durable outbox). */
+export interface OutputOutboxTable {
+  /** newId(): time-ordered, so delivery follows the order alerts were stored in. */
+  id: string;
+  output: string;
+  tenant_id: string;
+  alert_id: string;
+  /** The alert (JSON) as the dispatcher built it, before the output's custom fields. */
+  alert: string;
+  /** Failed tries so far. */
+  attempts: number;
+  last_error: string | null;
+  /** Not tried again before this time (retry backoff). */
+  next_attempt_at: string;
+  /** Lease: which server is delivering the row, and until when. */
+  claimed_by: string | null;
+  claimed_until: string | null;
+  created_at: string;
+}
+
 export interface PoliciesTable {
   /** One id per version. */
   id: string;
@@ -176,6 +198,57 @@ export interface PoliciesTable {
   deleted: number;
 }
 
+/** People who log in: role and tenant like a token, a scrypt password hash, can be disabled. */
+export interface UsersTable {
+  id: string;
+  tenant_id: string;
+  /** Lower-case login name, unique across the server. */
+  name: string;
+  /** Lower-case, unique when set; also accepted as the login name. */
+  email: string | null;
+  role: Role;
+  /** "scrypt$N$r$p$salt$hash" (base64url), so the cost can be raised later. */
+  password_hash: string;
+  disabled_at: string | null;
+  created_at: string;
+  created_by: string | null;
+  password_changed_at: string;
+  last_login_at: string | null;
+}
+
+/** A login session: a short-lived bearer token for a user, stored hashed like an API token. */
+export interface UserSessionsTable {
+  id: string;
+  user_id: string;
+  secret_hash: string;
+  created_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+  last_used_at: string | null;
+}
+
+/** Open findings of one tenant (its own, not its children's) as they stood at the end of a day. */
+export interface PostureSnapshotsTable {
+  tenant_id: string;
+  /** UTC "YYYY-MM-DD". */
+  day: string;
+  total: number;
+  /** JSON {"CRITICAL": n, …}. */
+  by_severity: string;
+  /** JSON {"vulnerability": n, …}. */
+  by_type: string;
+  updated_at: string;
+}
+
+/** One image digest (config id or repo digest) of an uploaded image scan. */
+export interface ScanImageDigestsTable {
+  scan_id: string;
+  tenant_id: string;
+  /** "sha256:…", as workloads report their image. */
+  digest: string;
+  received_at: string;
+}
+
 export interface Database {
   tenants: TenantsTable;
   tokens: TokensTable;
@@ -187,5 +260,10 @@ export interface Database {
   events: EventsTable;
   audit_log: AuditLogTable;
   output_dead_letters: OutputDeadLettersTable;
+  output_outbox: OutputOutboxTable;
   policies: PoliciesTable;
+  users: UsersTable;
+  user_sessions: UserSessionsTable;
+  posture_snapshots: PostureSnapshotsTable;
+  scan_image_digests: ScanImageDigestsTable;
 }

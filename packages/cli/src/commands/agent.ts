@@ -1,30 +1,40 @@
-// `palisade agent`: runs the runtime agent (eBPF sensor → rules → outputs) until SIGINT/SIGTERM,
-// then flushes its outputs and exits 0. SIGHUP reloads the rules; SIGUSR1 reopens --output-file.
+// `palisade agent`: runs the runtime agent (eBPF sensor → rules → outputs) and, with --netpol or
+// server-assigned network policy, enforces it in nftables, until SIGINT/SIGTERM; then flushes its
+// outputs and exits 0. SIGHUP reloads rules and policy files; SIGUSR1 reopens --output-file.
 
 import { existsSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {
+  AGENT_SEMI_SPACE_MB,
   type AgentHandle,
   type AlertOutput,
   defaultEnrichStage,
   fileOutput,
   httpOutput,
   locateSensorBinary,
+  type NetworkEnforcer,
+  type NetworkEnforcerOptions,
+  type PolicyDocument,
   parseMinPriority,
-  respondStageFromPolicy,
+  ResponsePolicySet,
+  ServerBehaviourProfiles,
   type ServerOutput,
   serverOutput,
   startAgent,
+  startNetworkEnforcer,
   startPolicySync,
   stdoutOutput,
+  watchYoungGeneration,
 } from '@palisade/agent';
 import { UsageError } from '@palisade/core';
-import { BaselineDetector, loadProfiles, saveProfiles } from '@palisade/runtime';
+import { DEFAULT_FAILSAFE_TCP_PORTS, ENGINES, type EngineName } from '@palisade/network';
+import { BaselineDetector, type BehaviourProfile, loadProfiles, saveProfiles } from '@palisade/runtime';
 import { PalisadeClient } from '@palisade/server';
 import { Command, Option } from 'commander';
 import { applyConfigFile, loadConfigFile } from '../config.js';
+import { parseHostPort } from './netpol.js';
 
 export interface AgentFlags {
   rules?: string[];
@@ -47,6 +57,24 @@ export interface AgentFlags {
   responsePolicy?: string;
   baselineProfiles?: string;
   baselineWindow: number;
+  netpol?: string[];
+  netpolNetns?: string;
+  netpolTable: string;
+  netpolRemoveOnExit?: boolean;
+  netpolMode: 'enforce' | 'audit';
+  netpolCutConnections?: boolean;
+  netpolBridges?: boolean;
+  failsafePorts: string;
+  containerEngines?: string;
+  dockerSocket?: string;
+  containerdSocket?: string;
+  hostLabels?: string;
+  hostInterfaces?: string;
+  dnsProxy?: string;
+  dnsUpstream?: string;
+  dnsMinTtl: number;
+  flows?: string;
+  flowsInterval: number;
   config?: string;
 }
 
@@ -103,6 +131,75 @@ export function buildOutputs(
   return { outputs, server };
 }
 
+/** `k=v,k2=v2` → labels. */
+export function parseLabels(text: string, option: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of splitList(text)) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new UsageError(`${option} takes KEY=VALUE pairs separated by commas, got "${item}"`);
+    out[item.slice(0, eq).trim()] = item.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+/** The network enforcer's settings from the flags (without the callbacks the agent fills in). */
+export function networkOptions(
+  flags: AgentFlags,
+  hostname: string,
+): Omit<NetworkEnforcerOptions, 'onAlert' | 'log' | 'hostname'> {
+  const ports = splitList(flags.failsafePorts).map(Number);
+  if (ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65535))
+    throw new UsageError(`--failsafe-ports must be a comma-separated list of TCP ports, got "${flags.failsafePorts}"`);
+  const engines = flags.containerEngines === undefined ? undefined : splitList(flags.containerEngines);
+  for (const e of engines ?? [])
+    if (e !== 'none' && !ENGINES.includes(e as EngineName))
+      throw new UsageError(`--container-engines: unknown engine "${e}" (${ENGINES.join(', ')} or none)`);
+  if (flags.dnsProxy && !flags.dnsUpstream) throw new UsageError('--dns-proxy needs --dns-upstream HOST[:PORT]');
+  if (!Number.isFinite(flags.flowsInterval) || flags.flowsInterval <= 0)
+    throw new UsageError('--flows-interval must be a positive number of seconds');
+  if (!Number.isInteger(flags.dnsMinTtl) || flags.dnsMinTtl < 0)
+    throw new UsageError('--dns-min-ttl must be a whole number of seconds');
+  const hostInterfaces = flags.hostInterfaces ? splitList(flags.hostInterfaces) : undefined;
+  const host =
+    flags.hostLabels !== undefined || hostInterfaces
+      ? {
+          hostname,
+          labels: parseLabels(flags.hostLabels ?? '', '--host-labels'),
+          ...(hostInterfaces ? { interfaces: hostInterfaces } : {}),
+        }
+      : undefined;
+  return {
+    files: rulesList(flags.netpol),
+    ...(flags.netpolNetns ? { netns: flags.netpolNetns } : {}),
+    table: flags.netpolTable,
+    mode: flags.netpolMode,
+    cutForbidden: flags.netpolCutConnections === true,
+    bridges: flags.netpolBridges === true,
+    failsafeTcpPorts: ports,
+    removeOnExit: flags.netpolRemoveOnExit === true,
+    discovery: engines?.includes('none')
+      ? host
+        ? { engines: [], host }
+        : false
+      : {
+          ...(engines ? { engines: engines as EngineName[] } : {}),
+          ...(host ? { host } : {}),
+          ...(flags.dockerSocket ? { dockerSocket: flags.dockerSocket } : {}),
+          ...(flags.containerdSocket ? { containerdSocket: flags.containerdSocket } : {}),
+        },
+    ...(flags.dnsProxy
+      ? {
+          dnsProxy: {
+            listen: parseHostPort(flags.dnsProxy, 53, '--dns-proxy'),
+            upstream: parseHostPort(flags.dnsUpstream!, 53, '--dns-upstream'),
+            minTtlSeconds: flags.dnsMinTtl,
+          },
+        }
+      : {}),
+    ...(flags.flows ? { flowsFile: flags.flows, flowIntervalMs: flags.flowsInterval * 1000 } : {}),
+  };
+}
+
 function untilSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     const on = (sig: NodeJS.Signals): void => {
@@ -125,8 +222,9 @@ export async function runAgent(flags: AgentFlags): Promise<number> {
   };
   // With a server, the agent is registered (once per start when no id is given) so that its
   // alerts are tied to it and the server can assign it policies.
+  const hostname = flags.hostname ?? os.hostname();
+  const netOptions = networkOptions(flags, hostname);
   if (flags.server && flags.token && !flags.agentId) {
-    const hostname = flags.hostname ?? os.hostname();
     flags.agentId = (
       await new PalisadeClient(flags.server, flags.token).registerAgent({
         name: hostname,
@@ -137,10 +235,31 @@ export async function runAgent(flags: AgentFlags): Promise<number> {
     log('info', `registered with ${flags.server} as agent ${flags.agentId}`);
   }
   const { outputs, server } = buildOutputs(flags, log);
+  const fromServer = Boolean(flags.server && flags.token && flags.agentId);
   const baseline = flags.baselineProfiles
     ? await openBaseline(flags.baselineProfiles, flags.baselineWindow, log)
     : undefined;
+  // Server-assigned profiles and response policies apply on top of the local files (see docs/agent.md).
+  const profiles =
+    baseline || fromServer
+      ? new ServerBehaviourProfiles(baseline ? { detector: baseline.detector, base: baseline.base } : undefined, log)
+      : undefined;
+  const responses =
+    flags.responsePolicy || fromServer
+      ? new ResponsePolicySet({
+          ...(flags.responsePolicy
+            ? { base: { text: await readFile(flags.responsePolicy, 'utf8'), file: flags.responsePolicy } }
+            : {}),
+          log,
+        })
+      : undefined;
   const stopping = untilSignal();
+  // Container metadata from podman, containerd and docker; it follows their event streams until the agent stops.
+  const enrich = defaultEnrichStage({
+    ...(flags.containerdSocket ? { containerdSocket: flags.containerdSocket } : {}),
+    ...(flags.dockerSocket ? { dockerSocket: flags.dockerSocket } : {}),
+    log,
+  });
   let agent: AgentHandle;
   try {
     agent = startAgent({
@@ -148,6 +267,10 @@ export async function runAgent(flags: AgentFlags): Promise<number> {
       rulesDir: flags.rulesDir,
       outputs,
       inventorySink: server,
+      inventorySources: {
+        ...(flags.containerdSocket ? { containerdSocket: flags.containerdSocket } : {}),
+        ...(flags.dockerSocket ? { dockerSocket: flags.dockerSocket } : {}),
+      },
       inventoryIntervalMs: flags.inventoryInterval * 1000,
       hostname: flags.hostname,
       minPriority: flags.minPriority,
@@ -157,13 +280,14 @@ export async function runAgent(flags: AgentFlags): Promise<number> {
       sensor: { binaryPath: locateSensorBinary(flags.sensorBin) },
       watchRules: flags.watchRules,
       // Container/process enrichment and responses come from @palisade/runtime when it provides them.
-      enrich: defaultEnrichStage(),
-      respond: flags.responsePolicy ? respondStageFromPolicy(flags.responsePolicy) : undefined,
-      detectors: baseline ? [baseline.detector] : undefined,
+      enrich,
+      respond: responses?.respond,
+      detectors: profiles ? [profiles] : undefined,
       signals: true,
       log,
     });
   } catch (err) {
+    enrich.close();
     await Promise.all(outputs.map((o) => o.close().catch(() => {})));
     throw err;
   }
@@ -175,19 +299,40 @@ export async function runAgent(flags: AgentFlags): Promise<number> {
   }
   log('info', `running: ${agent.stats().rules} rules, outputs ${outputs.map((o) => o.name).join(', ')}`);
   const running = agent;
-  const policies =
-    flags.server && flags.token && flags.agentId
-      ? startPolicySync({
-          url: flags.server,
-          token: flags.token,
-          agentId: flags.agentId,
-          onRules: (files) => running.setRemoteRules(files),
-          log,
-        })
-      : undefined;
+  // Network policy: from the start with --netpol, or once the server assigns network documents.
+  let network: NetworkEnforcer | undefined;
+  const startNetwork = (): NetworkEnforcer => {
+    network ??= startNetworkEnforcer({
+      ...netOptions,
+      hostname,
+      onAlert: (id, alert) => running.raise(id, alert),
+      log,
+    });
+    return network;
+  };
+  if (netOptions.files.length > 0) await Promise.race([startNetwork().ready, stopping]);
+  const onHup = (): void => void network?.reload();
+  process.on('SIGHUP', onHup);
+  const policies = fromServer
+    ? startPolicySync({
+        url: flags.server!,
+        token: flags.token!,
+        agentId: flags.agentId!,
+        onRules: (files) => running.setRemoteRules(files),
+        onNetwork: (docs: PolicyDocument[]) => {
+          if (docs.length > 0 || network) void startNetwork().setRemotePolicies(docs);
+        },
+        onResponsePolicies: (docs) => responses?.setRemote(docs),
+        onBehaviourProfiles: (docs) => profiles?.setRemote(docs),
+        log,
+      })
+    : undefined;
   const sig = await stopping;
   log('info', `${sig}: flushing and stopping`);
+  process.off('SIGHUP', onHup);
   policies?.stop();
+  // Fail-static: the table stays in force after the agent exits unless --netpol-remove-on-exit.
+  await network?.stop();
   await agent.stop();
   await baseline?.close();
   const s = agent.stats();
@@ -206,11 +351,12 @@ async function openBaseline(
   file: string,
   windowSeconds: number,
   log: (level: 'info' | 'warn' | 'error', message: string) => void,
-): Promise<{ detector: BaselineDetector; close(): Promise<void> }> {
+): Promise<{ detector: BaselineDetector; base: BehaviourProfile[]; close(): Promise<void> }> {
   if (!Number.isFinite(windowSeconds) || windowSeconds <= 0)
     throw new UsageError('--baseline-window must be a positive number of seconds');
   const detector = new BaselineDetector({ learnWindowSeconds: windowSeconds });
-  if (existsSync(file)) detector.loadProfiles(loadProfiles(await readFile(file, 'utf8'), file));
+  const base = existsSync(file) ? loadProfiles(await readFile(file, 'utf8'), file) : [];
+  detector.loadProfiles(base);
   const save = async () => {
     const tmp = `${file}.tmp`;
     await writeFile(tmp, saveProfiles(detector.profilesSnapshot()));
@@ -222,6 +368,7 @@ async function openBaseline(
   timer.unref();
   return {
     detector,
+    base,
     async close() {
       clearInterval(timer);
       await save();
@@ -311,12 +458,111 @@ export function agentCommand(): Command {
         .default(3600)
         .env('PALISADE_BASELINE_WINDOW'),
     )
+    .addOption(
+      new Option(
+        '--netpol <files...>',
+        'enforce these Calico/Kubernetes network policy files with nftables (server-assigned network policies also turn enforcement on)',
+      ).env('PALISADE_NETPOL'),
+    )
+    .addOption(
+      new Option('--netpol-netns <name>', 'enforce inside this named network namespace instead of the host’s').env(
+        'PALISADE_NETPOL_NETNS',
+      ),
+    )
+    .addOption(
+      new Option('--netpol-mode <mode>', 'enforce, or audit: log what would be denied and let it through')
+        .choices(['enforce', 'audit'])
+        .default('enforce')
+        .env('PALISADE_NETPOL_MODE'),
+    )
+    .addOption(
+      new Option(
+        '--netpol-cut-connections',
+        'after each policy change, cut live connections the new policy denies (default: it governs new connections)',
+      ),
+    )
+    .addOption(
+      new Option('--netpol-table <name>', 'the nftables table (inet family) the agent owns').default('palisade'),
+    )
+    .addOption(
+      new Option(
+        '--netpol-bridges',
+        'also enforce on containers attached to Linux bridges (podman’s default network): turns on br_netfilter, adds a bridge-family anti-spoofing table of the same name',
+      ).env('PALISADE_NETPOL_BRIDGES'),
+    )
+    .addOption(
+      new Option(
+        '--netpol-remove-on-exit',
+        'delete the table when the agent stops (default: the last policy stays in force, fail-static)',
+      ),
+    )
+    .addOption(
+      new Option('--failsafe-ports <ports>', 'TCP ports to the host that no policy can close').default(
+        DEFAULT_FAILSAFE_TCP_PORTS.join(','),
+      ),
+    )
+    .addOption(
+      new Option(
+        '--container-engines <list>',
+        'where to discover workload endpoints: podman,docker,containerd or none (default: every engine present)',
+      ).env('PALISADE_CONTAINER_ENGINES'),
+    )
+    .addOption(
+      new Option(
+        '--docker-socket <path>',
+        "Docker's API socket, for container metadata in alerts, inventory and endpoints (default /var/run/docker.sock, when present)",
+      ).env('PALISADE_DOCKER_SOCKET'),
+    )
+    .addOption(
+      new Option(
+        '--containerd-socket <path>',
+        "containerd's socket, for container and Kubernetes pod metadata in alerts, inventory and endpoints (default /run/containerd/containerd.sock, when present)",
+      ).env('PALISADE_CONTAINERD_SOCKET'),
+    )
+    .addOption(
+      new Option(
+        '--host-labels <labels>',
+        "the host's own interfaces become HostEndpoints with these labels (KEY=VALUE,…)",
+      ).env('PALISADE_HOST_LABELS'),
+    )
+    .addOption(
+      new Option(
+        '--host-interfaces <list>',
+        'which interfaces are host endpoints (default: those with a global address that are not veths or bridges)',
+      ).env('PALISADE_HOST_INTERFACES'),
+    )
+    .addOption(
+      new Option('--dns-proxy <host:port>', 'run the DNS policy proxy here, for policies with domain names').env(
+        'PALISADE_DNS_PROXY',
+      ),
+    )
+    .addOption(
+      new Option('--dns-upstream <host:port>', 'the resolver the DNS proxy forwards to').env('PALISADE_DNS_UPSTREAM'),
+    )
+    .addOption(
+      new Option('--dns-min-ttl <seconds>', 'shorter answer TTLs are raised to this for the allowed-address sets')
+        .argParser(Number)
+        .default(30),
+    )
+    .addOption(
+      new Option('--flows <file>', 'append flow logs (one JSON record per line) to FILE').env('PALISADE_FLOWS'),
+    )
+    .addOption(new Option('--flows-interval <seconds>', 'flow log aggregation window').argParser(Number).default(15))
     .addOption(new Option('--sensor-bin <path>', 'palisade-sensor binary').env('PALISADE_SENSOR_BIN'))
     .addOption(
       new Option('--config <file>', 'configuration file (default ./palisade.yaml when present)').env('PALISADE_CONFIG'),
     )
     .action(async (_opts: AgentFlags, cmd: Command) => {
+      // main.ts has re-executed node with the semi-space flag when it was missing; say what it gave.
+      const young = watchYoungGeneration();
       applyConfigFile(cmd, loadConfigFile(cmd.opts<AgentFlags>().config));
-      process.exitCode = await runAgent(cmd.opts<AgentFlags>());
+      try {
+        process.exitCode = await runAgent(cmd.opts<AgentFlags>());
+        process.stderr.write(
+          `palisade agent: info: V8 young generation peaked at ${young.peakMb()} MiB (${young.flagGiven ? `${AGENT_SEMI_SPACE_MB} MiB semi-spaces` : 'V8 default semi-spaces'})\n`,
+        );
+      } finally {
+        young.stop();
+      }
     });
 }

@@ -6,8 +6,9 @@ import { NotFoundError, UsageError } from '@palisade/core';
 import { PalisadeClient } from '@palisade/server';
 import { Command, Option } from 'commander';
 import { applyConfigFile, loadConfigFile } from '../config.js';
+import { loadCredentials } from './credentials.js';
 
-interface ClientFlags {
+export interface ClientFlags {
   server?: string;
   token?: string;
   format: 'table' | 'json';
@@ -16,7 +17,7 @@ interface ClientFlags {
 }
 
 /** Adds --server/--token/--format/--config to a leaf command and returns it. */
-function clientOptions(cmd: Command): Command {
+export function clientOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--server <url>', 'Palisade server URL').env('PALISADE_SERVER'))
     .addOption(
@@ -30,21 +31,29 @@ function clientOptions(cmd: Command): Command {
     );
 }
 
-function connect(cmd: Command): { client: PalisadeClient; flags: ClientFlags } {
+export function connect(cmd: Command): { client: PalisadeClient; flags: ClientFlags } {
   applyConfigFile(cmd, loadConfigFile(cmd.opts<ClientFlags>().config));
   const flags = cmd.opts<ClientFlags>();
+  // Without a token, a login saved by `palisade login --save` for the same (or no named) server.
+  if (!flags.token) {
+    const saved = loadCredentials();
+    if (saved && (!flags.server || flags.server === saved.server)) {
+      flags.server = saved.server;
+      flags.token = saved.token;
+    }
+  }
   if (!flags.server) throw new UsageError('no server: pass --server URL or set PALISADE_SERVER');
-  if (!flags.token) throw new UsageError('no token: set PALISADE_TOKEN (or pass --token)');
+  if (!flags.token) throw new UsageError('no token: set PALISADE_TOKEN (or pass --token, or palisade login --save)');
   return { client: new PalisadeClient(flags.server, flags.token), flags };
 }
 
-const limitOption = () =>
+export const limitOption = () =>
   new Option('--limit <n>', 'how many items to show').argParser((v) => Number.parseInt(v, 10)).default(50);
 
-type Row = Record<string, unknown>;
+export type Row = Record<string, unknown>;
 
 /** Prints rows as an aligned table of the named columns, or the raw value as JSON. */
-function print(flags: ClientFlags, value: unknown, rows: Row[], columns: string[]): void {
+export function print(flags: ClientFlags, value: unknown, rows: Row[], columns: string[]): void {
   if (flags.format === 'json') {
     process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
     return;
@@ -66,9 +75,20 @@ function print(flags: ClientFlags, value: unknown, rows: Row[], columns: string[
 }
 
 export function clientCommands(): Command[] {
-  const workloads = new Command('workloads').description(
-    'workloads known to the server (hosts, VMs, containers, pods, functions)',
-  );
+  const workloads = new Command('workloads')
+    .description('workloads known to the server (hosts, VMs, containers, pods, functions)')
+    .option('--top-risks', 'rank workloads by risk score (see docs/server.md); takes the flags shown below')
+    // The ranking's own flags are read by a second parser, so `workloads list -f json` keeps its flags.
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .addHelpText(
+      'after',
+      '\nRisk ranking:\n  palisade workloads --top-risks [--limit N] [--kind K] [--cluster C] [--namespace NS] [-f table|json]',
+    )
+    .action(async (o: { topRisks?: boolean }, cmd: Command) => {
+      if (!o.topRisks) cmd.help({ error: true });
+      await topRisksCommand().parseAsync(cmd.args, { from: 'user' });
+    });
   clientOptions(
     workloads
       .command('list')
@@ -201,10 +221,25 @@ export function clientCommands(): Command[] {
   );
 
   const posture = clientOptions(
-    new Command('posture').description('counts of findings by severity and type, workloads and agents, for a tenant'),
+    new Command('posture')
+      .description('counts of findings by severity and type, workloads and agents, for a tenant')
+      .option('--trends', 'open findings by severity per day instead (gaps filled from the last change)')
+      .addOption(
+        new Option('--days <n>', 'with --trends: days back, today included (1-366)')
+          .argParser((v) => Number.parseInt(v, 10))
+          .default(30),
+      )
+      .option('--tenant <id>', 'a tenant inside your own subtree (default: yours)'),
   ).action(async (_o, cmd: Command) => {
     const { client, flags } = connect(cmd);
-    const p = await client.posture();
+    const o = cmd.opts<{ trends?: boolean; days: number; tenant?: string }>();
+    if (o.trends) {
+      const t = await client.postureTrends({ days: o.days, tenant: o.tenant });
+      const rows = t.points.map((p) => ({ day: p.day, total: p.total, ...p.bySeverity }));
+      print(flags, t, rows, ['day', 'total', 'CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'UNKNOWN']);
+      return;
+    }
+    const p = await client.posture(o.tenant);
     const rows = Object.entries(p.findings.bySeverity).map(([severity, count]) => ({ severity, count }));
     print(flags, p, rows, ['severity', 'count']);
   });
@@ -271,5 +306,89 @@ export function clientCommands(): Command[] {
     print(flags, p, [p as unknown as Row], ['id', 'kind', 'name', 'version', 'deleted']);
   });
 
-  return [workloads, findings, alerts, tokens, posture, policies];
+  const images = clientOptions(
+    new Command('images')
+      .description(
+        "images run by workloads or scanned, with workload and open vulnerability counts; with DIGEST, that image's vulnerabilities and the workloads running it",
+      )
+      .argument('[digest]', 'image digest, e.g. sha256:…')
+      .addOption(limitOption())
+      .option('--severity <list>', 'with DIGEST: only these severities, e.g. HIGH,CRITICAL')
+      .addOption(
+        new Option('--status <status>', 'with DIGEST: open (default), fixed or suppressed').choices([
+          'open',
+          'fixed',
+          'suppressed',
+        ]),
+      ),
+  ).action(async (digest: string | undefined, _o, cmd: Command) => {
+    const { client, flags } = connect(cmd);
+    const o = cmd.opts<{ severity?: string; status?: 'open' | 'fixed' | 'suppressed' }>();
+    if (!digest) {
+      const page = await client.listImages({ limit: flags.limit });
+      const rows = page.items.map((i) => ({
+        digest: i.digest,
+        workloads: i.workloads,
+        vulnerabilities: i.vulnerabilities.total,
+        critical: i.vulnerabilities.bySeverity.CRITICAL,
+        high: i.vulnerabilities.bySeverity.HIGH,
+        lastSeen: i.lastSeen,
+      }));
+      print(flags, page, rows, ['digest', 'workloads', 'vulnerabilities', 'critical', 'high', 'lastSeen']);
+      return;
+    }
+    const page = await client.imageVulnerabilities(digest, {
+      limit: flags.limit,
+      severity: o.severity,
+      status: o.status,
+    });
+    const rows = page.items.map((v) => ({
+      ...v,
+      workloads: `${v.workloadCount}: ${v.workloads.map((w) => w.name).join(', ')}`,
+    }));
+    print(flags, page, rows, ['severity', 'ruleId', 'packageName', 'installedVersion', 'fixedVersion', 'workloads']);
+  });
+
+  return [workloads, findings, alerts, tokens, posture, policies, images];
+}
+
+/** `palisade workloads --top-risks …`: parsed on its own so `workloads list` keeps its flags. */
+function topRisksCommand(): Command {
+  return clientOptions(
+    new Command('workloads --top-risks')
+      .exitOverride()
+      .option('--top-risks', 'rank workloads by risk score')
+      .addOption(limitOption().default(10))
+      .addOption(new Option('--kind <kind>', 'host, vm, container, pod or function'))
+      .option('--cluster <name>', 'only workloads of this cluster')
+      .option('--namespace <name>', 'only workloads of this namespace'),
+  ).action(async (_o, cmd: Command) => {
+    const { client, flags } = connect(cmd);
+    const o = cmd.opts<{ kind?: string; cluster?: string; namespace?: string }>();
+    const page = await client.topRisks({
+      limit: flags.limit,
+      kind: o.kind,
+      cluster: o.cluster,
+      namespace: o.namespace,
+    });
+    const rows = page.items.map((r) => ({
+      score: r.score,
+      id: r.workload.id,
+      kind: r.workload.kind,
+      name: r.workload.name,
+      ...r.counts,
+    }));
+    print(flags, page, rows, [
+      'score',
+      'name',
+      'kind',
+      'critical',
+      'high',
+      'medium',
+      'low',
+      'exposure',
+      'alerts24h',
+      'id',
+    ]);
+  });
 }

@@ -1,23 +1,30 @@
 // `palisade netpol …`: Calico-compatible network policy offline: validate files, and explain the
-// decision for one flow (`test --from A --to B:443/tcp`), print the nftables table, export YAML;
-// and the long-running pieces: the DNS policy proxy and the flow-log collector.
+// decision for one flow (`test --from A --to B:443/tcp`), print the nftables table, export YAML,
+// recommend policies from flow logs; and the long-running pieces: the DNS proxy and the flow-log collector.
 
 import { readFile } from 'node:fs/promises';
 import { NotFoundError, UsageError } from '@palisade/core';
 import {
   compileRuleset,
+  ENFORCEMENT_MODES,
+  type EnforcementMode,
   evaluate,
   exportCalicoYaml,
+  exportCiliumPolicies,
   exportKubernetesNetworkPolicies,
+  type FlowLogRecord,
   loadPolicyModel,
   type PolicyInput,
+  parseFlowLog,
   parseFlowSpec,
+  recommendPolicies,
   renderDecision,
   renderTable,
   startDnsProxy,
   startFlowCollector,
 } from '@palisade/network';
 import { Command, Option } from 'commander';
+import { stringify } from 'yaml';
 import { EXIT_FINDINGS } from '../exit.js';
 
 async function readInputs(files: string[]): Promise<PolicyInput[]> {
@@ -96,31 +103,121 @@ export function netpolCommand(): Command {
     .description('print the nftables table the policies compile to (endpoints with interfaceName only)')
     .requiredOption('-f, --file <files...>', 'policy and endpoint YAML files')
     .option('--failsafe-ports <ports>', 'TCP ports to the host no policy can close', '22,9443')
-    .action(async (flags: { file: string[]; failsafePorts: string }) => {
+    .addOption(
+      new Option(
+        '--mode <mode>',
+        'enforce: drop denied traffic; audit: NFLOG would-be denies ("A <rule id>") and accept',
+      )
+        .choices([...ENFORCEMENT_MODES])
+        .default('enforce'),
+    )
+    .action(async (flags: { file: string[]; failsafePorts: string; mode: EnforcementMode }) => {
       const model = loadPolicyModel(await readInputs(flags.file));
       const ports = flags.failsafePorts.split(',').map((p) => Number(p.trim()));
       if (ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65535))
         throw new UsageError(`--failsafe-ports must be a comma-separated list of ports, got "${flags.failsafePorts}"`);
-      process.stdout.write(renderTable(compileRuleset(model, { failsafeTcpPorts: ports })));
+      process.stdout.write(renderTable(compileRuleset(model, { failsafeTcpPorts: ports, mode: flags.mode })));
     });
   netpol
     .command('export')
-    .description('write the policies as Calico v3 or Kubernetes NetworkPolicy YAML (fidelity report on stderr)')
+    .description(
+      'write the policies as Calico v3, Kubernetes NetworkPolicy or CiliumNetworkPolicy YAML (fidelity report on stderr)',
+    )
     .requiredOption('-f, --file <files...>', 'policy YAML files')
-    .addOption(new Option('--to <format>', 'target').choices(['calico', 'kubernetes']).default('calico'))
-    .action(async (flags: { file: string[]; to: 'calico' | 'kubernetes' }) => {
+    .addOption(
+      new Option('--to <format>', 'target: calico, kubernetes (networking.k8s.io/v1) or cilium (cilium.io/v2)')
+        .choices(['calico', 'kubernetes', 'cilium'])
+        .default('calico'),
+    )
+    .action(async (flags: { file: string[]; to: 'calico' | 'kubernetes' | 'cilium' }) => {
       const model = loadPolicyModel(await readInputs(flags.file));
       if (flags.to === 'calico') {
         process.stdout.write(exportCalicoYaml(model));
         return;
       }
-      const out = exportKubernetesNetworkPolicies(model);
+      const out = flags.to === 'cilium' ? exportCiliumPolicies(model) : exportKubernetesNetworkPolicies(model);
       process.stdout.write(out.yaml);
       for (const n of out.notes)
         process.stderr.write(`fidelity: ${n.policy}${n.path ? ` ${n.path}` : ''}: ${n.problem}\n`);
       // 1 when something could not be expressed, so CI can insist on a faithful export.
       if (out.notes.length > 0) process.exitCode = EXIT_FINDINGS;
     });
+  netpol
+    .command('recommend')
+    .description('propose least-privilege staged policies from observed flow logs (report on stderr)')
+    .requiredOption('--flows <files...>', 'flow logs: the JSON lines `palisade netpol flows` writes, or a JSON array')
+    .option('-f, --file <files...>', 'existing policies, endpoints, network sets and namespaces to take into account')
+    .option('--group-by <keys>', 'comma-separated label keys that name a workload group', 'app')
+    .option('--tier <name>', 'tier of the recommended policies', 'default')
+    .option('--order <n>', 'order of the recommended policies in their tier (default: none, last)')
+    .option('--cidr-prefix <bits>', 'widen external IPv4 peers to this prefix length', '32')
+    .option('--cidr-prefix6 <bits>', 'widen external IPv6 peers to this prefix length', '128')
+    .option('--include-denied', 'also allow the flows that were denied when they were observed')
+    .option('--enforced', 'write NetworkPolicy/GlobalNetworkPolicy instead of the staged kinds')
+    .addOption(
+      new Option('-o, --output <format>', 'yaml: the documents; json: {documents, report}')
+        .choices(['yaml', 'json'])
+        .default('yaml'),
+    )
+    .action(
+      async (flags: {
+        flows: string[];
+        file?: string[];
+        groupBy: string;
+        tier: string;
+        order?: string;
+        cidrPrefix: string;
+        cidrPrefix6: string;
+        includeDenied?: boolean;
+        enforced?: boolean;
+        output: 'yaml' | 'json';
+      }) => {
+        const bits = (text: string, max: number, option: string) => {
+          const n = positiveInt(text, option);
+          if (n > max) throw new UsageError(`${option} must be at most ${max}, got "${text}"`);
+          return n;
+        };
+        const options = {
+          groupBy: flags.groupBy
+            .split(',')
+            .map((k) => k.trim())
+            .filter((k) => k !== ''),
+          tier: flags.tier,
+          ...(flags.order !== undefined ? { order: positiveInt(flags.order, '--order') } : {}),
+          cidrPrefix: {
+            v4: bits(flags.cidrPrefix, 32, '--cidr-prefix'),
+            v6: bits(flags.cidrPrefix6, 128, '--cidr-prefix6'),
+          },
+          ...(flags.includeDenied ? { includeDenied: true } : {}),
+          ...(flags.enforced ? { enforced: true } : {}),
+        };
+        const model = loadPolicyModel(await readInputs(flags.file ?? []));
+        const records: FlowLogRecord[] = [];
+        for (const file of flags.flows) {
+          const text = await readFile(file, 'utf8').catch(() => {
+            throw new NotFoundError(`cannot read flow log ${file}`);
+          });
+          records.push(...parseFlowLog(text, file));
+        }
+        const rec = recommendPolicies(records, model, options);
+        process.stdout.write(
+          flags.output === 'json'
+            ? `${JSON.stringify({ documents: rec.documents, report: rec.report }, null, 2)}\n`
+            : rec.documents.map((d) => stringify(d, { lineWidth: 0 })).join('---\n'),
+        );
+        const r = rec.report;
+        process.stderr.write(
+          `recommend: ${r.flowsRead} flow records, ${r.flowsUsed} used (${r.skippedDenied} denied, ${r.skippedExternal} between unknown addresses skipped); ${rec.documents.length} policies\n`,
+        );
+        for (const n of r.notes) process.stderr.write(`note: ${n}\n`);
+        for (const d of r.stillDenied)
+          process.stderr.write(
+            `still denied: ${d.source} -> ${d.destination}${d.destinationPort !== undefined ? `:${d.destinationPort}` : ''}/${d.protocol.toLowerCase()} by ${d.deniedBy}\n`,
+          );
+        // 1 when an observed flow would stay denied, so a review can't miss it.
+        if (r.stillDenied.length > 0) process.exitCode = EXIT_FINDINGS;
+      },
+    );
   netpol
     .command('dns-proxy')
     .description("DNS policy: forward DNS and open the policies' domain sets for each allowed answer")

@@ -16,6 +16,7 @@ interface ServerFlags {
   logLevel: string;
   config?: string;
   outputs?: string;
+  bus?: string;
 }
 
 export function serverCommand(): Command {
@@ -56,6 +57,13 @@ export function serverCommand(): Command {
         'PALISADE_OUTPUTS',
       ),
     )
+    .addOption(
+      new Option(
+        '--bus <url>',
+        'event bus shared by server replicas: nats://[user:pass@|token@]host:4222[?creds=FILE] (NATS JetStream), ' +
+          'tls://… for TLS; default the in-process bus of one server (memory:)',
+      ).env('PALISADE_BUS'),
+    )
     .action(async (_o, cmd: Command) => {
       applyConfigFile(cmd, loadConfigFile(cmd.opts<ServerFlags>().config));
       const flags = cmd.opts<ServerFlags>();
@@ -68,6 +76,7 @@ export function serverCommand(): Command {
         tlsKey: flags.tlsKey,
         logLevel: flags.logLevel,
         outputsConfig: flags.outputs,
+        bus: flags.bus,
         printBootstrapToken: false,
       });
       process.stderr.write(

@@ -122,6 +122,8 @@ async function startLocalAgent(
     say('agent   not started: the eBPF sensor needs root (run "palisade up" as root, or --no-agent)');
     return undefined;
   }
+  // Container metadata; it follows the engines' event streams until the agent stops or fails to start.
+  const enrich = defaultEnrichStage();
   try {
     const client = new PalisadeClient(url, adminToken);
     const file = path.join(dataDir, 'agent-token');
@@ -148,7 +150,7 @@ async function startLocalAgent(
           log,
         }),
       ],
-      enrich: defaultEnrichStage(),
+      enrich,
       sensor: { binaryPath: locateSensorBinary() },
       // The trailing slash keeps a sibling like "${dataDir}-backup" watched.
       ignorePrefixes: [path.join(dataDir, '/')],
@@ -172,6 +174,7 @@ async function startLocalAgent(
       },
     };
   } catch (err) {
+    enrich.close();
     say(`agent   not started: ${errorMessage(err)}`);
     return undefined;
   }

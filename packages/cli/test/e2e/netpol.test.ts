@@ -47,4 +47,14 @@ describe('palisade netpol', () => {
     expect(r.stdout).toMatch(/table inet palisade/);
     expect(r.stdout).toMatch(/ct state established,related accept|established,related/);
   });
+
+  it('compile --mode audit: would-be denies are logged as "A <id>" and accepted; a bad mode is a usage error', async () => {
+    const r = await runPalisade(['netpol', 'compile', '-f', shop, '--mode', 'audit']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/log prefix "A \d+ " group 1 accept/);
+    expect(r.stdout).not.toMatch(/log prefix "D \d+ "/);
+    const bad = await runPalisade(['netpol', 'compile', '-f', shop, '--mode', 'lenient']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/enforce, audit/);
+  });
 });

@@ -3,7 +3,14 @@
 
 import { stringify } from 'yaml';
 import type { K8sLabelSelector } from '../model/k8s-policy.js';
-import { type EntityRule, type PolicyModel, type PortMatch, protocolName, type Rule } from '../model/types.js';
+import {
+  type EntityRule,
+  type Policy,
+  type PolicyModel,
+  type PortMatch,
+  protocolName,
+  type Rule,
+} from '../model/types.js';
 import { parseSelector, type SelectorAst } from '../selector/selector.js';
 
 export interface FidelityNote {
@@ -76,29 +83,32 @@ export function exportCalicoYaml(model: PolicyModel): string {
       },
     });
   }
-  for (const p of model.policies) {
-    const global = p.kind === 'GlobalNetworkPolicy';
-    const kind = `${p.staged ? 'Staged' : ''}${global ? 'GlobalNetworkPolicy' : 'NetworkPolicy'}`;
-    const selector =
-      p.kind === 'KubernetesNetworkPolicy' ? `projectcalico.org/orchestrator == 'k8s' && (${p.selector})` : p.selector;
-    docs.push({
-      apiVersion: 'projectcalico.org/v3',
-      kind,
-      metadata: { name: p.name, ...(p.namespace ? { namespace: p.namespace } : {}) },
-      spec: {
-        tier: p.tier,
-        ...(p.order !== undefined ? { order: p.order } : {}),
-        selector,
-        ...(p.namespaceSelector !== undefined ? { namespaceSelector: p.namespaceSelector } : {}),
-        ...(p.serviceAccountSelector !== undefined ? { serviceAccountSelector: p.serviceAccountSelector } : {}),
-        types: [...p.types],
-        ...(p.ingress.length > 0 ? { ingress: p.ingress.map(calicoRule) } : {}),
-        ...(p.egress.length > 0 ? { egress: p.egress.map(calicoRule) } : {}),
-        ...(p.staged && p.stagedAction === 'Delete' ? { stagedAction: 'Delete' } : {}),
-      },
-    });
-  }
+  for (const p of model.policies) docs.push(calicoPolicyDocument(p));
   return docs.map((d) => stringify(d, { lineWidth: 0 })).join('---\n');
+}
+
+/** One policy as its `projectcalico.org/v3` document (staged kinds stay staged). */
+export function calicoPolicyDocument(p: Policy): Record<string, unknown> {
+  const global = p.kind === 'GlobalNetworkPolicy';
+  const kind = `${p.staged ? 'Staged' : ''}${global ? 'GlobalNetworkPolicy' : 'NetworkPolicy'}`;
+  const selector =
+    p.kind === 'KubernetesNetworkPolicy' ? `projectcalico.org/orchestrator == 'k8s' && (${p.selector})` : p.selector;
+  return {
+    apiVersion: 'projectcalico.org/v3',
+    kind,
+    metadata: { name: p.name, ...(p.namespace ? { namespace: p.namespace } : {}) },
+    spec: {
+      tier: p.tier,
+      ...(p.order !== undefined ? { order: p.order } : {}),
+      selector,
+      ...(p.namespaceSelector !== undefined ? { namespaceSelector: p.namespaceSelector } : {}),
+      ...(p.serviceAccountSelector !== undefined ? { serviceAccountSelector: p.serviceAccountSelector } : {}),
+      types: [...p.types],
+      ...(p.ingress.length > 0 ? { ingress: p.ingress.map(calicoRule) } : {}),
+      ...(p.egress.length > 0 ? { egress: p.egress.map(calicoRule) } : {}),
+      ...(p.staged && p.stagedAction === 'Delete' ? { stagedAction: 'Delete' } : {}),
+    },
+  };
 }
 
 /** A Calico selector as a Kubernetes label selector, when it is a conjunction Kubernetes has. */

@@ -1,5 +1,6 @@
 // Flow logs: allowed flows from conntrack events (policy from ct mark), denied packets from NFLOG
 // (via tcpdump's nflog capture), aggregated per interval into records naming endpoints and policies.
+// In audit mode the would-be denies that were let through are allowed flows marked `auditDenies`.
 
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -31,6 +32,17 @@ export interface FlowLogRecord {
   readonly action: 'allow' | 'deny';
   /** `policy direction rule N action`, from the ct mark or the NFLOG prefix; empty: no policy decided. */
   readonly policies: readonly string[];
+  /**
+   * Staged policy rules that would deny this flow (`S <id>` NFLOG records of the staged shadows),
+   * while the enforced verdict is `action`; absent when none would.
+   */
+  readonly stagedDenies?: readonly string[];
+  /**
+   * Audit mode: the deny rules that let this flow through only because the table audits (enforce
+   * would have dropped it), from the `A <id>` NFLOG records and the connection's ct mark. The
+   * action stays `allow` (the traffic did flow); absent when no deny rule matched.
+   */
+  readonly auditDenies?: readonly string[];
   /** Connections (allowed) or distinct denied 5-tuples. */
   readonly flows: number;
   readonly packetsOut: number;
@@ -68,6 +80,7 @@ interface Tracked {
   current: [number, number, number, number];
   destroyed: boolean;
   counted: boolean;
+  seenAt: number;
 }
 
 interface Bucket {
@@ -77,6 +90,8 @@ interface Bucket {
   destinationPort?: number;
   action: 'allow' | 'deny';
   policies: string[];
+  stagedDenies: string[];
+  auditDenies: string[];
   flows: number;
   counters: [number, number, number, number];
 }
@@ -93,6 +108,8 @@ function run(cmd: string[], netns: string | undefined): Promise<string> {
     ),
   );
 }
+
+const STAGED_GRACE_MS = 2_000;
 
 /** Starts `conntrack -E` and the NFLOG capture; resolves once both are listening. */
 export async function startFlowCollector(options: FlowCollectorOptions): Promise<FlowCollector> {
@@ -121,7 +138,25 @@ export async function startFlowCollector(options: FlowCollectorOptions): Promise
   };
 
   const tracked = new Map<number, Tracked>();
+  const stagedShadows = options.model.policies.some((p) => p.staged);
   const denied: { packet: NflogPacket }[] = [];
+  // Staged-deny attributions by exact tuple; NFLOG can trail conntrack's NEW event by a second, so
+  // they wait for the connection's next report (and are forgotten after a minute).
+  const staged = new Map<string, { policies: Set<string>; at: number }>();
+  const tupleKey = (src: string, sport: number | undefined, dst: string, dport: number | undefined, proto: number) =>
+    `${src}|${sport}|${dst}|${dport}|${proto}`;
+  const stagedFor = (src: string, sport: number | undefined, dst: string, dport: number | undefined, proto: number) => [
+    ...(staged.get(tupleKey(src, sport, dst, dport, proto))?.policies ?? []),
+  ];
+  // Audit-mode would-be denies (`A <id>`) by exact tuple. The ct mark of an accepted connection
+  // names the same deny rule, so a record never has to wait for these to arrive.
+  const audited = new Map<string, { policies: Set<string>; at: number }>();
+  const auditFor = (e: ConntrackEntry): string[] => {
+    const found = new Set(audited.get(tupleKey(e.src, e.sport, e.dst, e.dport, e.protocol))?.policies ?? []);
+    // Enforce drops what a Deny rule matches, so a live connection marked with one was audited.
+    if (ruleset.ruleIds.get(e.mark)?.action === 'Deny') for (const a of attribution(e.mark)) found.add(a);
+    return [...found];
+  };
   let windowStart = Date.now();
   const queue: FlowLogRecord[] = [];
   let wake: (() => void) | undefined;
@@ -139,6 +174,7 @@ export async function startFlowCollector(options: FlowCollectorOptions): Promise
           current: [0, 0, 0, 0],
           destroyed: false,
           counted: false,
+          seenAt: Date.now(),
         });
       return;
     }
@@ -148,6 +184,7 @@ export async function startFlowCollector(options: FlowCollectorOptions): Promise
       current: [0, 0, 0, 0] as Tracked['current'],
       destroyed: false,
       counted: false,
+      seenAt: Date.now(),
     };
     if (e.packets && e.bytes) target.current = [e.packets[0], e.bytes[0], e.packets[1], e.bytes[1]];
     if (e.event === 'DESTROY') target.destroyed = true;
@@ -163,7 +200,16 @@ export async function startFlowCollector(options: FlowCollectorOptions): Promise
   const reader = new NflogPcapReader(`nflog:${group} capture`);
   td.stdout!.on('data', (chunk: Buffer) => {
     try {
-      for (const packet of reader.push(chunk)) if (packet.prefix.startsWith('D ')) denied.push({ packet });
+      for (const packet of reader.push(chunk)) {
+        if (packet.prefix.startsWith('D ')) denied.push({ packet });
+        else if (packet.prefix.startsWith('S ') || packet.prefix.startsWith('A ')) {
+          const byTuple = packet.prefix.startsWith('S ') ? staged : audited;
+          const k = tupleKey(packet.src, packet.sport, packet.dst, packet.dport, packet.protocol);
+          const entry = byTuple.get(k) ?? { policies: new Set<string>(), at: Date.now() };
+          for (const a of attribution(Number(packet.prefix.split(' ')[1]))) entry.policies.add(a);
+          byTuple.set(k, entry);
+        }
+      }
     } catch (err) {
       process.emitWarning(`flow collector: ${(err as Error).message}`);
       td.kill();
@@ -197,6 +243,8 @@ export async function startFlowCollector(options: FlowCollectorOptions): Promise
       dport: number | undefined,
       action: 'allow' | 'deny',
       policies: string[],
+      stagedDenies: string[] = [],
+      auditDenies: string[] = [],
     ): Bucket => {
       const source = endpoint(src, false);
       const destination = endpoint(dst, true);
@@ -209,6 +257,8 @@ export async function startFlowCollector(options: FlowCollectorOptions): Promise
         dport,
         action,
         policies.join(','),
+        stagedDenies.join(','),
+        auditDenies.join(','),
       ].join('|');
       let b = buckets.get(key);
       if (!b) {
@@ -219,6 +269,8 @@ export async function startFlowCollector(options: FlowCollectorOptions): Promise
           ...(dport !== undefined ? { destinationPort: dport } : {}),
           action,
           policies,
+          stagedDenies,
+          auditDenies,
           flows: 0,
           counters: [0, 0, 0, 0],
         };
@@ -227,11 +279,23 @@ export async function startFlowCollector(options: FlowCollectorOptions): Promise
       return b;
     };
     for (const [id, t] of tracked) {
+      // With staged shadows, a new connection waits (at most one window) for its staged-deny NFLOG
+      // record, which the kernel can hand over up to a second after conntrack's NEW event.
+      if (stagedShadows && !t.counted && end - t.seenAt < STAGED_GRACE_MS) continue;
       const delta = t.current.map((v, i) => v - t.reported[i]!) as Bucket['counters'];
       const changed = delta.some((d) => d > 0);
       if (!t.counted || changed) {
         const e = t.entry;
-        const b = bucket(e.src, e.dst, e.protocol, e.dport, 'allow', attribution(e.mark));
+        const b = bucket(
+          e.src,
+          e.dst,
+          e.protocol,
+          e.dport,
+          'allow',
+          attribution(e.mark),
+          stagedFor(e.src, e.sport, e.dst, e.dport, e.protocol),
+          auditFor(e),
+        );
         if (!t.counted) b.flows++;
         for (let i = 0; i < 4; i++) b.counters[i]! += Math.max(0, delta[i]!);
         t.counted = true;
@@ -242,7 +306,15 @@ export async function startFlowCollector(options: FlowCollectorOptions): Promise
     const seen = new Set<string>();
     for (const { packet: p } of denied.splice(0)) {
       const id = Number(p.prefix.split(' ')[1]);
-      const b = bucket(p.src, p.dst, p.protocol, p.dport, 'deny', attribution(id));
+      const b = bucket(
+        p.src,
+        p.dst,
+        p.protocol,
+        p.dport,
+        'deny',
+        attribution(id),
+        stagedFor(p.src, p.sport, p.dst, p.dport, p.protocol),
+      );
       const tuple = `${p.src}|${p.sport}|${p.dst}|${p.dport}|${p.protocol}`;
       if (!seen.has(tuple)) {
         seen.add(tuple);
@@ -251,6 +323,7 @@ export async function startFlowCollector(options: FlowCollectorOptions): Promise
       b.counters[0]++;
       b.counters[1] += p.length;
     }
+    for (const byTuple of [staged, audited]) for (const [k, v] of byTuple) if (end - v.at > 60_000) byTuple.delete(k);
     const startTime = new Date(windowStart).toISOString();
     const endTime = new Date(end).toISOString();
     windowStart = end;
@@ -263,6 +336,8 @@ export async function startFlowCollector(options: FlowCollectorOptions): Promise
       ...(b.destinationPort !== undefined ? { destinationPort: b.destinationPort } : {}),
       action: b.action,
       policies: b.policies,
+      ...(b.stagedDenies.length > 0 ? { stagedDenies: b.stagedDenies } : {}),
+      ...(b.auditDenies.length > 0 ? { auditDenies: b.auditDenies } : {}),
       flows: b.flows,
       packetsOut: b.counters[0],
       bytesOut: b.counters[1],

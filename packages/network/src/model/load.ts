@@ -11,6 +11,7 @@ import { convertK8sNetworkPolicy, type K8sNetworkPolicySpec } from './k8s-policy
 import { DOCUMENT_SCHEMAS } from './schema.js';
 import {
   type Direction,
+  type EgressGatewayPolicy,
   type Endpoint,
   type EntityRule,
   type IcmpMatch,
@@ -222,6 +223,43 @@ function checkIpBlocks(ctx: DocumentContext, spec: Raw): void {
   }
 }
 
+function egressGateway(ctx: DocumentContext, raw: Raw, source: string): EgressGatewayPolicy {
+  const spec = raw.spec;
+  const gw = spec.gateway;
+  const dest = spec.destination;
+  const address = (path: string, text: string | undefined) => {
+    if (text === undefined) return undefined;
+    const c = parseCidr(text);
+    if (!c || text.includes('/')) ctx.fail(path, `not an IP address: "${text}"`);
+    return c;
+  };
+  const src = address('/spec/gateway/sourceAddress', gw.sourceAddress)!;
+  const hop = address('/spec/gateway/nextHop', gw.nextHop);
+  if (hop && hop.version !== src.version)
+    ctx.fail('/spec/gateway/nextHop', 'nextHop and sourceAddress must be of the same IP family');
+  const nets = ctx.nets('/spec/destination/nets', dest.nets);
+  for (const [i, n] of (nets ?? []).entries())
+    if (parseCidr(n)!.version !== src.version)
+      ctx.fail(`/spec/destination/nets/${i}`, 'destination nets must be of the sourceAddress’s IP family');
+  return {
+    name: raw.metadata.name,
+    ...(spec.order !== undefined ? { order: spec.order } : {}),
+    selector: ctx.selector('/spec/selector', spec.selector)!,
+    destination: {
+      ...(nets ? { nets } : {}),
+      ...(dest.domains ? { domains: dest.domains } : {}),
+      ...(dest.selector !== undefined ? { selector: ctx.selector('/spec/destination/selector', dest.selector) } : {}),
+    },
+    gateway: {
+      sourceAddress: gw.sourceAddress,
+      ...(gw.nextHop ? { nextHop: gw.nextHop } : {}),
+      ...(gw.interface ? { interface: gw.interface } : {}),
+      ...(gw.table !== undefined ? { table: gw.table } : {}),
+    },
+    source,
+  };
+}
+
 /** Loads and validates every document of every input into one model. Throws InputError. */
 export function loadPolicyModel(inputs: readonly PolicyInput[]): PolicyModel {
   const tiers = new Map<string, Tier>([['default', { name: 'default', order: 1_000_000, defaultAction: 'Deny' }]]);
@@ -229,6 +267,7 @@ export function loadPolicyModel(inputs: readonly PolicyInput[]): PolicyModel {
   const networkSets: NetworkSet[] = [];
   const endpoints: Endpoint[] = [];
   const namespaces = new Map<string, Record<string, string>>();
+  const egressGateways: EgressGatewayPolicy[] = [];
   const seen = new Set<string>();
   for (const input of inputs) {
     const docs = parseAllDocuments(input.text, { prettyErrors: false });
@@ -322,6 +361,10 @@ export function loadPolicyModel(inputs: readonly PolicyInput[]): PolicyModel {
         case 'Namespace':
           namespaces.set(raw.metadata.name, labels);
           break;
+        case 'EgressGatewayPolicy':
+          if (apiVersion !== 'palisade.dev/v1') ctx.fail('/apiVersion', 'EgressGatewayPolicy is palisade.dev/v1');
+          egressGateways.push(egressGateway(ctx, raw, `${input.path}#${index}`));
+          break;
       }
     });
   }
@@ -329,5 +372,5 @@ export function loadPolicyModel(inputs: readonly PolicyInput[]): PolicyModel {
     if (!tiers.has(p.tier))
       throw new InputError(`${p.source}: policy ${p.name} uses tier "${p.tier}" that no Tier document defines`);
   }
-  return { tiers: [...tiers.values()], policies, networkSets, endpoints, namespaces };
+  return { tiers: [...tiers.values()], policies, networkSets, endpoints, namespaces, egressGateways };
 }

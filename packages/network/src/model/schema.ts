@@ -250,5 +250,36 @@ export const DOCUMENT_SCHEMAS: ReadonlyMap<string, object> = new Map<string, obj
       },
     }),
   ],
+  [
+    'EgressGatewayPolicy',
+    doc(false, {
+      type: 'object',
+      required: ['selector', 'destination', 'gateway'],
+      additionalProperties: false,
+      properties: {
+        order: { type: 'number' },
+        selector,
+        destination: {
+          type: 'object',
+          additionalProperties: false,
+          minProperties: 1,
+          properties: { nets: stringList, domains: stringList, selector },
+        },
+        gateway: {
+          type: 'object',
+          required: ['sourceAddress'],
+          additionalProperties: false,
+          anyOf: [{ required: ['nextHop'] }, { required: ['interface'] }],
+          properties: {
+            nextHop: { type: 'string' },
+            interface: { type: 'string', minLength: 1, maxLength: 15 },
+            sourceAddress: { type: 'string' },
+            // 0 and 253–255 are the kernel's own tables (unspec, default, main, local).
+            table: { type: 'integer', minimum: 1, maximum: 2_147_483_647, not: { enum: [253, 254, 255] } },
+          },
+        },
+      },
+    }),
+  ],
   ['Namespace', doc(false, { type: 'object' }, false)],
 ]);

@@ -93,6 +93,35 @@ export interface NetworkSet {
   readonly allowedEgressDomains?: readonly string[];
 }
 
+/**
+ * Palisade's `EgressGatewayPolicy` (palisade.dev/v1): traffic from the selected endpoints to the
+ * destinations leaves through a gateway (policy routing) with a stable source address (SNAT).
+ */
+export interface EgressGatewayPolicy {
+  readonly name: string;
+  /** Lower first; the first policy that matches a packet decides its gateway. */
+  readonly order?: number;
+  /** Source endpoints (Calico selector over workload and host endpoints). */
+  readonly selector: string;
+  readonly destination: {
+    readonly nets?: readonly string[];
+    /** Names the DNS proxy resolves (exact or `*.` wildcard), as in `destination.domains`. */
+    readonly domains?: readonly string[];
+    /** Network sets (and global ones) by labels: their nets and `allowedEgressDomains`. */
+    readonly selector?: string;
+  };
+  readonly gateway: {
+    /** Next hop address of the gateway; with `interface`, the route names both. */
+    readonly nextHop?: string;
+    readonly interface?: string;
+    /** The stable source address the traffic leaves with. */
+    readonly sourceAddress: string;
+    /** Routing table number (default: chosen from the policy's position). */
+    readonly table?: number;
+  };
+  readonly source?: string;
+}
+
 export interface PolicyModel {
   readonly tiers: readonly Tier[];
   /** Enforced and staged policies alike; `staged` tells them apart. */
@@ -101,6 +130,8 @@ export interface PolicyModel {
   readonly endpoints: readonly Endpoint[];
   /** Namespace name → labels (from Kubernetes `Namespace` documents); unknown namespaces have none. */
   readonly namespaces: ReadonlyMap<string, Labels>;
+  /** Egress gateway policies; absent in models built by hand. */
+  readonly egressGateways?: readonly EgressGatewayPolicy[];
 }
 
 export const PROTOCOL_NUMBERS: ReadonlyMap<string, number> = new Map([

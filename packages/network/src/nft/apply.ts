@@ -3,6 +3,8 @@
 
 import { spawn } from 'node:child_process';
 import { PalisadeError } from '@palisade/core';
+import { Compiler } from './compile.js';
+import { type CutResult, cutForbiddenConnections } from './cut.js';
 import type { NftRuleset } from './ir.js';
 import { type ExistingObjects, parseExistingObjects, renderReplace } from './render.js';
 
@@ -17,6 +19,14 @@ export interface ApplyOptions {
   /** Only check the script (`nft -c`), change nothing. */
   readonly checkOnly?: boolean;
   readonly timeoutMs?: number;
+  /**
+   * After the replace, delete the conntrack entries of live connections the new policy denies
+   * (see cutForbiddenConnections). Off by default, as in Calico: policy then governs new
+   * connections only. Ignored in audit mode, which denies nothing.
+   */
+  readonly cutForbidden?: boolean;
+  /** Told what was cut (with cutForbidden). */
+  readonly onCut?: (result: CutResult) => void;
 }
 
 /** Replaces the table with `rs` in one transaction (see renderReplace); returns the script. */
@@ -24,6 +34,14 @@ export async function applyRuleset(rs: NftRuleset, options: ApplyOptions = {}): 
   const existing = await listExisting(rs.table, options);
   const script = renderReplace(rs, existing);
   await applyNftScript(script, options);
+  const c = rs.compiler;
+  if (options.cutForbidden && !options.checkOnly && c instanceof Compiler && c.mode === 'enforce') {
+    const result = await cutForbiddenConnections(c.model, {
+      ...(options.netns ? { netns: options.netns } : {}),
+      ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    });
+    options.onCut?.(result);
+  }
   return script;
 }
 

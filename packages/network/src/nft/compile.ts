@@ -1,6 +1,7 @@
 // Compiles a PolicyModel and its endpoints into one nftables table (as IR): dispatch by interface
 // verdict maps, one chain per policy and direction, per-endpoint tier chains, deduplicated sets.
 
+import { egressGatewayChains } from '../egress/compile.js';
 import {
   endpointLabels,
   entityIsScoped,
@@ -8,6 +9,7 @@ import {
   type Holder,
   namespaceLabels,
   policiesFor,
+  stagedView,
 } from '../evaluate/evaluate.js';
 import { type Cidr, formatCidr, isSingleAddress, parseCidr } from '../model/cidr.js';
 import type { Direction, Endpoint, EntityRule, Policy, PolicyModel, Rule, Tier } from '../model/types.js';
@@ -17,16 +19,28 @@ import {
   type Family,
   MARK_ALLOW,
   MARK_PASS,
+  MARK_STAGED_DENY,
   type Match,
   type NftChain,
   type NftMap,
   type NftRule,
   type NftRuleset,
   type NftSet,
+  type NftVerdict,
   type Statement,
 } from './ir.js';
 
+/**
+ * `enforce` drops what policy denies. `audit` logs every would-be deny to NFLOG with the prefix
+ * `A <rule id>` and accepts, so a new policy set can run against live traffic before it bites.
+ */
+export type EnforcementMode = 'enforce' | 'audit';
+
+export const ENFORCEMENT_MODES: readonly EnforcementMode[] = ['enforce', 'audit'];
+
 export interface CompileOptions {
+  /** Default `enforce`. Staged policies are always log-only shadows (`S <rule id>`), in either mode. */
+  readonly mode?: EnforcementMode;
   /** TCP ports to the host that no policy can close (SSH and the agent's port). */
   readonly failsafeTcpPorts?: readonly number[];
   /** NFLOG group for denies and Log rules. */
@@ -36,7 +50,8 @@ export interface CompileOptions {
 
 export const DEFAULT_FAILSAFE_TCP_PORTS: readonly number[] = [22, 9443];
 
-class SetRegistry {
+/** Named sets of the table, deduplicated by content (the egress gateway adds to it too). */
+export class SetRegistry {
   readonly sets: NftSet[] = [];
   private readonly byKey = new Map<string, string>();
 
@@ -49,6 +64,11 @@ class SetRegistry {
       elements,
       cidrs.some((c) => !isSingleAddress(c)),
     );
+  }
+
+  /** The same for canonical address texts already split by family (endpoint and network set owners). */
+  addrTexts(family: Family, texts: readonly string[], interval: boolean): string {
+    return this.intern('addr', family, [...new Set(texts)].sort(), interval);
   }
 
   /** Named sets that the compiler fills itself (not deduplicated by content). */
@@ -106,34 +126,93 @@ function splitFamilies(cidrs: readonly Cidr[]): Record<Family, Cidr[]> {
   return { 4: cidrs.filter((c) => c.version === 4), 6: cidrs.filter((c) => c.version === 6) };
 }
 
+/** Addresses as nftables wants them, by family, and whether any of them is a real CIDR. */
+interface Addresses {
+  readonly 4: string[];
+  readonly 6: string[];
+  interval4: boolean;
+  interval6: boolean;
+}
+
+const noAddresses = (): Addresses => ({ 4: [], 6: [], interval4: false, interval6: false });
+
+function addAddress(to: Addresses, c: Cidr): void {
+  to[c.version].push(formatCidr(c));
+  if (!isSingleAddress(c)) {
+    if (c.version === 4) to.interval4 = true;
+    else to.interval6 = true;
+  }
+}
+
+function mergeAddresses(into: Addresses, from: Addresses): void {
+  for (const t of from[4]) into[4].push(t);
+  for (const t of from[6]) into[6].push(t);
+  into.interval4 ||= from.interval4;
+  into.interval6 ||= from.interval6;
+}
+
 interface Owner {
   holder: Holder;
-  cidrs: Cidr[];
+  addresses: Addresses;
   /** A network set's `allowedEgressDomains`: a destination selecting the set also reaches these names. */
   domains?: readonly string[];
 }
 
+const signatures = new WeakMap<Endpoint, string>();
+
+/**
+ * Everything a selector can look at in an endpoint: two endpoints with the same signature are
+ * selected by exactly the same policies and rule sides (pods of one deployment share it).
+ */
+export function endpointSignature(e: Endpoint): string {
+  let signature = signatures.get(e);
+  if (signature === undefined) {
+    // Label order as written: pods of one template write them alike (a different order only
+    // costs a separate group, never a wrong match).
+    signature = `${e.kind}|${e.namespace ?? ''}|${e.serviceAccount ?? ''}|${JSON.stringify(e.labels)}`;
+    signatures.set(e, signature);
+  }
+  return signature;
+}
+
+/**
+ * Address owners grouped by signature: selectors are then matched once per group, not once per
+ * endpoint (10,000 pods of a few hundred deployments are a few hundred matches per rule side).
+ */
 function modelHolders(model: PolicyModel): Owner[] {
   const seen = new Set<string>();
-  const out: Owner[] = [];
+  const groups = new Map<string, Owner>();
   for (const e of model.endpoints) {
+    const signature = endpointSignature(e);
+    let group = groups.get(signature);
+    if (!group) {
+      group = {
+        holder: {
+          kind: e.kind,
+          labels: endpointLabels(e),
+          ...(e.namespace ? { namespace: e.namespace } : {}),
+          endpoint: e,
+        },
+        addresses: noAddresses(),
+      };
+      groups.set(signature, group);
+    }
     // The evaluator gives an address to its first endpoint; so do we.
-    const ips = e.ips.filter((ip) => !seen.has(ip));
-    for (const ip of ips) seen.add(ip);
-    out.push({
-      holder: {
-        kind: e.kind,
-        labels: endpointLabels(e),
-        ...(e.namespace ? { namespace: e.namespace } : {}),
-        endpoint: e,
-      },
-      cidrs: ips.map((ip) => parseCidr(ip)!),
-    });
+    for (const ip of e.ips) {
+      if (seen.has(ip)) continue;
+      seen.add(ip);
+      // Endpoint addresses are validated bare addresses: an IPv4 one is already canonical text.
+      if (ip.includes(':')) addAddress(group.addresses, parseCidr(ip)!);
+      else group.addresses[4].push(ip);
+    }
   }
+  const out = [...groups.values()];
   for (const s of model.networkSets) {
+    const addresses = noAddresses();
+    for (const n of s.nets) addAddress(addresses, parseCidr(n)!);
     out.push({
       holder: { kind: s.kind, labels: s.labels, ...(s.namespace ? { namespace: s.namespace } : {}) },
-      cidrs: s.nets.map((n) => parseCidr(n)!),
+      addresses,
       ...(s.allowedEgressDomains?.length ? { domains: s.allowedEgressDomains } : {}),
     });
   }
@@ -157,7 +236,7 @@ export class Compiler {
   readonly sets = new SetRegistry();
   /** Set name → the rule sides it serves; and sides left out of the table because they were empty. */
   readonly provenance = new Map<string, SetSource[]>();
-  readonly emptySources: SetSource[] = [];
+  readonly emptySources: Record<Family, SetSource[]> = { 4: [], 6: [] };
   readonly chains: NftChain[] = [];
   readonly ruleIds = new Map<number, { policy: string; direction: Direction; rule: number; action: string }>();
   private nextId = 1;
@@ -168,6 +247,16 @@ export class Compiler {
   private readonly policyChains = new Map<string, string>();
   private readonly tierChains = new Map<string, string>();
   private readonly logGroup: number;
+  readonly mode: EnforcementMode;
+  /** The model as compiled; `model` moves on with incremental adds, this one never changes. */
+  readonly compiledModel: PolicyModel;
+  /** The model as it would be with the staged policies applied; undefined when there are none. */
+  private readonly stagedModel: PolicyModel | undefined;
+  private readonly enforcedPolicies: ReadonlySet<Policy>;
+  private readonly shadowPolicyChains = new Map<Policy, Map<Direction, string>>();
+  private readonly shadowTierChains = new Map<string, string>();
+  private readonly shadowEndpointChains = new Map<string, string>();
+  private shadowing = false;
 
   private record(set: string, source: SetSource): string {
     const list = this.provenance.get(set) ?? [];
@@ -192,6 +281,12 @@ export class Compiler {
       this.holdersByNamespace.set(ns, list);
     }
     this.logGroup = options.logGroup ?? 1;
+    this.mode = options.mode ?? 'enforce';
+    this.compiledModel = model;
+    this.enforcedPolicies = new Set(model.policies.filter((p) => !p.staged));
+    this.stagedModel = model.policies.some((p) => p.staged)
+      ? { ...model, policies: stagedView(model.policies) }
+      : undefined;
   }
 
   private id(policy: string, direction: Direction, rule: number, action: string): number {
@@ -200,11 +295,11 @@ export class Compiler {
     return id;
   }
 
-  private readonly scopedCache = new Map<EntityRule, Cidr[]>();
+  private readonly scopedCache = new Map<EntityRule, Addresses>();
   private readonly scopedDomainCache = new Map<EntityRule, string[]>();
 
   /** Addresses of every endpoint and network set a rule side's selectors pick (computed once). */
-  private scopedAddresses(policy: Policy, er: EntityRule): Cidr[] {
+  private scopedAddresses(policy: Policy, er: EntityRule): Addresses {
     const cached = this.scopedCache.get(er);
     if (cached) return cached;
     this.scopeOwners(policy, er);
@@ -231,10 +326,9 @@ export class Compiler {
     } else candidates = this.holders;
     const match = entityMatcher(this.model, policy, er);
     const owners = candidates.filter((h) => match(h.holder));
-    this.scopedCache.set(
-      er,
-      owners.flatMap((h) => h.cidrs),
-    );
+    const addresses = noAddresses();
+    for (const h of owners) mergeAddresses(addresses, h.addresses);
+    this.scopedCache.set(er, addresses);
     this.scopedDomainCache.set(
       er,
       owners.flatMap((h) => h.domains ?? []),
@@ -267,17 +361,24 @@ export class Compiler {
     // addresses the DNS proxy found for the allowedEgressDomains of selected network sets.
     let addrAlts: Match[][] = [ms];
     if (entityIsScoped(policy, er)) {
-      const cidrs = this.scopedAddresses(policy, er);
-      const fam = splitFamilies(cidrs)[family];
+      const addresses = this.scopedAddresses(policy, er);
+      const fam = addresses[family];
+      const interval = family === 4 ? addresses.interval4 : addresses.interval6;
       const source: SetSource = { kind: 'scoped', policy, er, family };
       const domains = side === 'daddr' ? this.scopedDomains(policy, er) : [];
       addrAlts = [];
       if (fam.length > 0)
         addrAlts.push([
           ...ms,
-          { m: 'addr', side, family, set: this.record(this.sets.addr(family, fam), source), negate: false },
+          {
+            m: 'addr',
+            side,
+            family,
+            set: this.record(this.sets.addrTexts(family, fam, interval), source),
+            negate: false,
+          },
         ]);
-      else this.emptySources.push(source);
+      else this.emptySources[source.family].push(source);
       if (domains.length > 0)
         addrAlts.push([...ms, { m: 'addr', side, family, set: this.sets.domain(family, domains), negate: false }]);
       if (addrAlts.length === 0) return undefined; // selects nothing of this family: the rule cannot match
@@ -286,20 +387,21 @@ export class Compiler {
     if (er.notSelector !== undefined) {
       // notSelector looks at every owner of the address, in any namespace.
       const notSelector = compileSelector(er.notSelector);
-      const cidrs = this.holders
-        .filter((h) => notSelector(h.holder.labels, h.holder.namespace === undefined))
-        .flatMap((h) => h.cidrs);
-      const fam = splitFamilies(cidrs)[family];
+      const addresses = noAddresses();
+      for (const h of this.holders)
+        if (notSelector(h.holder.labels, h.holder.namespace === undefined)) mergeAddresses(addresses, h.addresses);
+      const fam = addresses[family];
+      const interval = family === 4 ? addresses.interval4 : addresses.interval6;
       const source: SetSource = { kind: 'not', selector: er.notSelector, family };
       if (fam.length > 0)
         notMatches.push({
           m: 'addr',
           side,
           family,
-          set: this.record(this.sets.addr(family, fam), source),
+          set: this.record(this.sets.addrTexts(family, fam, interval), source),
           negate: true,
         });
-      else this.emptySources.push(source);
+      else this.emptySources[source.family].push(source);
     }
     const port = side === 'saddr' ? 'sport' : 'dport';
     const negated: Match[] = [];
@@ -316,7 +418,7 @@ export class Compiler {
           set: this.record(this.sets.addrPort(family, named), source!),
           negate: true,
         });
-      else if (source) this.emptySources.push(source);
+      else if (source) this.emptySources[source.family].push(source);
     }
     if (!er.ports) return addrAlts.map((ms) => [...ms, ...notMatches, ...negated]);
     // Numeric ports and named ports are two ways to match: two alternatives.
@@ -331,7 +433,7 @@ export class Compiler {
       const set = this.record(this.sets.addrPort(family, named), source!);
       for (const ms of addrAlts)
         alts.push([...ms, ...notMatches, ...negated, { m: 'addrPort', side, family, set, negate: false }]);
-    } else if (source) this.emptySources.push(source);
+    } else if (source) this.emptySources[source.family].push(source);
     return alts.length > 0 ? alts : undefined;
   }
 
@@ -355,7 +457,8 @@ export class Compiler {
     for (const e of this.model.endpoints) {
       for (const np of e.ports) {
         if (!names.has(np.name) || np.protocol !== this.currentProtocol) continue;
-        for (const ip of e.ips) if (parseCidr(ip)!.version === family) out.push(`${ip} . ${np.port}`);
+        // Endpoint addresses are validated: a colon means IPv6.
+        for (const ip of e.ips) if ((ip.includes(':') ? 6 : 4) === family) out.push(`${ip} . ${np.port}`);
       }
     }
     this.namedPortCache.set(key, out);
@@ -374,10 +477,13 @@ export class Compiler {
         : rule.protocol === 58
           ? [6]
           : [4, 6];
+    // A staged shadow only logs: its Log rules would duplicate the enforced ones' lines.
+    if (this.shadowing && rule.action === 'Log') return [];
     const statements = (): { statements: Statement[]; verdict?: NftRule['verdict'] } => {
       const id = this.id(label, dir, index, rule.action);
       switch (rule.action) {
         case 'Allow':
+          if (this.shadowing) return { statements: [{ s: 'setMarkBit', bit: MARK_ALLOW }], verdict: { v: 'return' } };
           return {
             statements: [
               { s: 'ctMark', value: id },
@@ -386,13 +492,7 @@ export class Compiler {
             verdict: { v: 'return' },
           };
         case 'Deny':
-          return {
-            statements: [
-              { s: 'ctMark', value: id },
-              { s: 'log', group: this.logGroup, prefix: `D ${id} ` },
-            ],
-            verdict: { v: 'drop' },
-          };
+          return this.denyAction(id);
         case 'Log':
           return { statements: [{ s: 'log', group: this.logGroup, prefix: `L ${id} ` }] };
         case 'Pass':
@@ -436,6 +536,29 @@ export class Compiler {
     return out;
   }
 
+  /**
+   * What a deny does: enforce logs `D id` and drops; audit logs `A id` and accepts (the ct mark
+   * still names the rule); inside a staged shadow it logs `S id` and only ends the shadow.
+   */
+  private denyAction(id: number): { statements: Statement[]; verdict: NftVerdict } {
+    if (this.shadowing)
+      return {
+        statements: [
+          { s: 'log', group: this.logGroup, prefix: `S ${id} ` },
+          { s: 'setMarkBit', bit: MARK_STAGED_DENY },
+        ],
+        verdict: { v: 'return' },
+      };
+    const audit = this.mode === 'audit';
+    return {
+      statements: [
+        { s: 'ctMark', value: id },
+        { s: 'log', group: this.logGroup, prefix: `${audit ? 'A' : 'D'} ${id} ` },
+      ],
+      verdict: { v: audit ? 'accept' : 'drop' },
+    };
+  }
+
   policyChain(policy: Policy, dir: Direction): string {
     const label = policyLabel(policy);
     const key = `${label}|${dir}`;
@@ -473,18 +596,111 @@ export class Compiler {
       });
     } else {
       const id = this.id(`tier/${tier.name}`, dir, -1, 'Deny');
-      rules.push({
-        matches: [],
-        statements: [
-          { s: 'ctMark', value: id },
-          { s: 'log', group: this.logGroup, prefix: `D ${id} ` },
-        ],
-        verdict: { v: 'drop' },
-        comment: `tier ${tier.name} end-of-tier deny`,
-      });
+      rules.push({ matches: [], ...this.denyAction(id), comment: `tier ${tier.name} end-of-tier deny` });
     }
     this.chains.push({ name, rules });
     return name;
+  }
+
+  /** A staged policy's log-only copy: Allow/Pass end it, Deny logs `S id` and ends it. */
+  private shadowPolicyChain(policy: Policy, dir: Direction): string {
+    let perDir = this.shadowPolicyChains.get(policy);
+    if (!perDir) {
+      perDir = new Map();
+      this.shadowPolicyChains.set(policy, perDir);
+    }
+    let name = perDir.get(dir);
+    if (name) return name;
+    name = `stg-pol-${dir === 'Ingress' ? 'in' : 'out'}-${this.shadowChainCount++}`;
+    perDir.set(dir, name);
+    // Policies that came from Staged* documents are named so in flow logs; the rest stay as they are.
+    const label = this.enforcedPolicies.has(policy) ? policyLabel(policy) : `Staged${policyLabel(policy)}`;
+    const rules = (dir === 'Ingress' ? policy.ingress : policy.egress).flatMap((r, i) =>
+      this.ruleToNft(policy, label, dir, r, i),
+    );
+    this.chains.push({ name, rules });
+    return name;
+  }
+
+  private shadowChainCount = 0;
+
+  private shadowTierChain(tier: Tier, policies: Policy[], dir: Direction): string {
+    const chainsOfPolicies = policies.map((p) => this.shadowPolicyChain(p, dir));
+    const key = `${tier.name}|${dir}|${chainsOfPolicies.join(',')}`;
+    let name = this.shadowTierChains.get(key);
+    if (name) return name;
+    name = `stg-tier-${this.shadowChainCount++}`;
+    this.shadowTierChains.set(key, name);
+    const rules: NftRule[] = [];
+    for (const c of chainsOfPolicies) {
+      rules.push({ matches: [], statements: [], verdict: { v: 'jump', chain: c } });
+      for (const bit of [MARK_ALLOW, MARK_PASS, MARK_STAGED_DENY])
+        rules.push({ matches: [{ m: 'markBit', bit }], statements: [], verdict: { v: 'return' } });
+    }
+    if (tier.defaultAction === 'Pass')
+      rules.push({ matches: [], statements: [{ s: 'setMarkBit', bit: MARK_PASS }], verdict: { v: 'return' } });
+    else {
+      const id = this.id(`tier/${tier.name}`, dir, -1, 'Deny');
+      rules.push({ matches: [], ...this.denyAction(id), comment: `staged: tier ${tier.name} end-of-tier deny` });
+    }
+    this.chains.push({ name, rules });
+    return name;
+  }
+
+  /**
+   * The staged view of an endpoint as a log-only chain, or undefined when staged policies do not
+   * change which policies select it (then the staged verdict is the enforced one).
+   */
+  private shadowEndpointChain(e: Endpoint, dir: Direction): string | undefined {
+    if (!this.stagedModel) return undefined;
+    const enforced = policiesFor(this.model, e, dir);
+    const staged = policiesFor(this.stagedModel, e, dir);
+    const same =
+      enforced.length === staged.length &&
+      enforced.every(
+        (t, i) =>
+          t.tier.name === staged[i]!.tier.name &&
+          t.policies.length === staged[i]!.policies.length &&
+          t.policies.every((p, j) => p === staged[i]!.policies[j]),
+      );
+    if (same) return undefined;
+    this.shadowing = true;
+    try {
+      const tiers = staged.map(({ tier, policies }) => this.shadowTierChain(tier, policies, dir));
+      const allow = e.kind === 'WorkloadEndpoint' || e.profiles.includes('projectcalico-default-allow');
+      const key = `${dir}|${allow}|${tiers.join(',')}`;
+      let name = this.shadowEndpointChains.get(key);
+      if (name) return name;
+      name = `stg-ep-${this.shadowChainCount++}`;
+      this.shadowEndpointChains.set(key, name);
+      // The other endpoint's shadow may have left its bits: start clean.
+      const rules: NftRule[] = [
+        { matches: [], statements: [{ s: 'clearMarkBits', mask: MARK_ALLOW | MARK_PASS | MARK_STAGED_DENY }] },
+      ];
+      for (const chain of tiers) {
+        rules.push({ matches: [], statements: [], verdict: { v: 'jump', chain } });
+        rules.push({ matches: [{ m: 'markBit', bit: MARK_ALLOW }], statements: [], verdict: { v: 'return' } });
+        rules.push({
+          matches: [{ m: 'markBit', bit: MARK_STAGED_DENY }],
+          statements: [],
+          verdict: { v: 'return' },
+        });
+        rules.push({ matches: [], statements: [{ s: 'clearMarkBits', mask: MARK_PASS }] });
+      }
+      if (!allow) {
+        const id = this.id(`profile/${e.kind}`, dir, -1, 'Deny');
+        rules.push({ matches: [], ...this.denyAction(id), comment: 'staged: host endpoint default deny' });
+      }
+      this.chains.push({ name, rules });
+      return name;
+    } finally {
+      this.shadowing = false;
+    }
+  }
+
+  /** Whether staged policies compiled into shadows (incremental adds do not handle those). */
+  get hasShadows(): boolean {
+    return this.stagedModel !== undefined;
   }
 
   /**
@@ -501,20 +717,35 @@ export class Compiler {
       if (!name) return undefined;
       tiers.push(name);
     }
-    return this.endpointChains.get(this.endpointKey(e, dir, tiers));
+    return this.endpointChains.get(this.endpointKey(e, dir, tiers, undefined));
   }
 
-  private endpointKey(e: Endpoint, dir: Direction, tiers: readonly string[]): string {
+  private endpointKey(e: Endpoint, dir: Direction, tiers: readonly string[], shadow: string | undefined): string {
     const allow = e.kind === 'WorkloadEndpoint' || e.profiles.includes('projectcalico-default-allow');
     const antiSpoof = dir === 'Egress' && e.kind === 'WorkloadEndpoint';
-    return `${dir}|${antiSpoof}|${allow}|${tiers.join(',')}`;
+    return `${dir}|${antiSpoof}|${allow}|${tiers.join(',')}|${shadow ?? ''}`;
   }
 
+  private readonly chainBySignature = new Map<string, string>();
+
+  /** Endpoints of one signature and profile share their chains: select policies once for them. */
   endpointChain(e: Endpoint, dir: Direction): string {
+    const allowProfile = e.profiles.includes('projectcalico-default-allow');
+    const memo = `${dir}|${allowProfile}|${endpointSignature(e)}`;
+    let name = this.chainBySignature.get(memo);
+    if (!name) {
+      name = this.buildEndpointChain(e, dir);
+      this.chainBySignature.set(memo, name);
+    }
+    return name;
+  }
+
+  private buildEndpointChain(e: Endpoint, dir: Direction): string {
     const tiers = policiesFor(this.model, e, dir).map(({ tier, policies }) => this.tierChain(tier, policies, dir));
     const allow = e.kind === 'WorkloadEndpoint' || e.profiles.includes('projectcalico-default-allow');
     const antiSpoof = dir === 'Egress' && e.kind === 'WorkloadEndpoint';
-    const key = this.endpointKey(e, dir, tiers);
+    const shadow = this.shadowEndpointChain(e, dir);
+    const key = this.endpointKey(e, dir, tiers, shadow);
     let name = this.endpointChains.get(key);
     if (name) return name;
     name = `ep-${dir === 'Ingress' ? 'in' : 'out'}-${this.endpointChains.size}`;
@@ -539,6 +770,8 @@ export class Compiler {
           comment: 'anti-spoofing',
         });
     }
+    // The staged shadow runs first: it logs what staged policies would deny, whatever enforcement does.
+    if (shadow) rules.push({ matches: [], statements: [], verdict: { v: 'jump', chain: shadow } });
     rules.push({ matches: [], statements: [{ s: 'clearMarkBits', mask: MARK_ALLOW | MARK_PASS }] });
     for (const chain of tiers) {
       rules.push({ matches: [], statements: [], verdict: { v: 'jump', chain } });
@@ -548,15 +781,7 @@ export class Compiler {
     if (allow) rules.push({ matches: [], statements: [], verdict: { v: 'return' }, comment: 'profile allow' });
     else {
       const id = this.id(`profile/${e.kind}`, dir, -1, 'Deny');
-      rules.push({
-        matches: [],
-        statements: [
-          { s: 'ctMark', value: id },
-          { s: 'log', group: this.logGroup, prefix: `D ${id} ` },
-        ],
-        verdict: { v: 'drop' },
-        comment: 'host endpoint default deny',
-      });
+      rules.push({ matches: [], ...this.denyAction(id), comment: 'host endpoint default deny' });
     }
     this.chains.push({ name, rules });
     return name;
@@ -588,6 +813,14 @@ export function compileRuleset(model: PolicyModel, options: CompileOptions = {})
     verdict: { v: 'accept' },
   };
   const invalid: NftRule = { matches: [{ m: 'ctState', states: ['invalid'] }], statements: [], verdict: { v: 'drop' } };
+  // A forwarded TCP connection whose conntrack entry is gone (cut by cutForbiddenConnections) must
+  // not come back as a "new" flow picked up mid-stream, possibly in the reverse, allowed direction.
+  const midStream: NftRule = {
+    matches: [{ m: 'ctState', states: ['new'] }, { m: 'tcpNotSyn' }],
+    statements: [],
+    verdict: { v: 'drop' },
+    comment: 'new TCP without SYN',
+  };
   const vmap = (key: 'iifname' | 'oifname', map: string): NftRule => ({
     matches: [],
     statements: [],
@@ -613,7 +846,7 @@ export function compileRuleset(model: PolicyModel, options: CompileOptions = {})
     {
       name: 'forward',
       hook: { hook: 'forward', priority: 0, policy: 'accept' },
-      rules: [established, invalid, vmap('iifname', 'wep_egress'), vmap('oifname', 'wep_ingress')],
+      rules: [established, invalid, midStream, vmap('iifname', 'wep_egress'), vmap('oifname', 'wep_ingress')],
     },
     {
       name: 'input',
@@ -637,7 +870,7 @@ export function compileRuleset(model: PolicyModel, options: CompileOptions = {})
     table: options.table ?? 'palisade',
     sets: c.sets.sets,
     maps: nftMaps,
-    chains: [...base, ...c.chains],
+    chains: [...base, ...egressGatewayChains(model, c.sets), ...c.chains],
     ruleIds: c.ruleIds,
     domainSets: c.sets.domainSets,
   };

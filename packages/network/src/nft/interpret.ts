@@ -20,9 +20,15 @@ export interface HookResult {
   readonly verdict: 'accept' | 'drop';
   readonly ctMark: number;
   readonly logs: readonly string[];
+  /** The packet mark at the end (the egress gateway's routing mark). */
+  readonly mark: number;
 }
 
-export function runHook(rs: NftRuleset, hook: 'input' | 'forward' | 'output', pkt: Packet): HookResult {
+export function runHook(
+  rs: NftRuleset,
+  hook: 'input' | 'forward' | 'output' | 'prerouting' | 'postrouting',
+  pkt: Packet,
+): HookResult {
   const chains = new Map(rs.chains.map((c) => [c.name, c]));
   const sets = new Map(rs.sets.map((s) => [s.name, s]));
   const maps = new Map(rs.maps.map((m) => [m.name, m]));
@@ -72,8 +78,14 @@ export function runHook(rs: NftRuleset, hook: 'input' | 'forward' | 'output', pk
       }
       case 'markBit':
         return (mark & m.bit) === m.bit;
+      case 'markField':
+        return (mark & m.mask) === m.value;
+      case 'rtNexthop':
+        return false; // the interpreter does no routing
       case 'ctState':
-        return false; // every packet here opens a new connection
+        return m.states.includes('new'); // every packet here opens a new connection
+      case 'tcpNotSyn':
+        return false; // … with a SYN
       case 'iifname':
         return pkt.iif === m.name;
       case 'oifname':
@@ -84,7 +96,9 @@ export function runHook(rs: NftRuleset, hook: 'input' | 'forward' | 'output', pk
     if (s.s === 'ctMark') ctMark = s.value;
     else if (s.s === 'setMarkBit') mark |= s.bit;
     else if (s.s === 'clearMarkBits') mark &= ~s.mask;
-    else logs.push(s.prefix);
+    else if (s.s === 'setMarkField') mark = (mark & ~s.mask) | s.value;
+    else if (s.s === 'log') logs.push(s.prefix);
+    // snat changes addresses after routing; the filter verdict does not depend on it.
   };
 
   // Returns a final verdict, or undefined when the chain returned / fell through.
@@ -107,7 +121,10 @@ export function runHook(rs: NftRuleset, hook: 'input' | 'forward' | 'output', pk
     }
     return undefined;
   };
-  const base = rs.chains.find((c) => c.hook?.hook === hook)!;
+  // The filter chain of the hook (output also has the egress gateway's route chain).
+  const base =
+    rs.chains.find((c) => c.hook?.hook === hook && (c.hook.type ?? 'filter') === 'filter') ??
+    rs.chains.find((c) => c.hook?.hook === hook)!;
   const verdict = run(base.name, 0) ?? base.hook!.policy;
-  return { verdict, ctMark, logs };
+  return { verdict, ctMark, logs, mark };
 }

@@ -58,13 +58,22 @@ export type Match =
       readonly negate: boolean;
     }
   | { readonly m: 'markBit'; readonly bit: number }
-  | { readonly m: 'ctState'; readonly states: readonly ('established' | 'related' | 'invalid')[] }
+  /** `meta mark & mask == value` (the egress gateway's field of the mark). */
+  | { readonly m: 'markField'; readonly mask: number; readonly value: number }
+  /** `rt ip nexthop ADDR`: the route chosen for the packet goes via this gateway (postrouting). */
+  | { readonly m: 'rtNexthop'; readonly family: Family; readonly address: string }
+  | { readonly m: 'ctState'; readonly states: readonly ('new' | 'established' | 'related' | 'invalid')[] }
+  /** A TCP segment other than a bare SYN (with `ct state new`: a connection picked up mid-stream). */
+  | { readonly m: 'tcpNotSyn' }
   | { readonly m: 'iifname' | 'oifname'; readonly name: string };
 
 export type Statement =
   | { readonly s: 'ctMark'; readonly value: number }
   | { readonly s: 'setMarkBit'; readonly bit: number }
   | { readonly s: 'clearMarkBits'; readonly mask: number }
+  /** Writes `value` into the `mask` bits of the mark, keeping the others. */
+  | { readonly s: 'setMarkField'; readonly mask: number; readonly value: number }
+  | { readonly s: 'snat'; readonly family: Family; readonly address: string }
   | { readonly s: 'log'; readonly group: number; readonly prefix: string };
 
 export type NftVerdict =
@@ -82,7 +91,9 @@ export interface NftRule {
 export interface NftChain {
   readonly name: string;
   readonly hook?: {
-    readonly hook: 'input' | 'forward' | 'output';
+    /** Default `filter`; the egress gateway adds a `route` and a `nat` chain. */
+    readonly type?: 'filter' | 'route' | 'nat';
+    readonly hook: 'input' | 'forward' | 'output' | 'prerouting' | 'postrouting';
     readonly priority: number;
     readonly policy: 'accept' | 'drop';
   };
@@ -113,3 +124,5 @@ export interface NftRuleset {
 
 export const MARK_ALLOW = 0x100;
 export const MARK_PASS = 0x200;
+/** Set by a staged shadow chain whose policies would deny: ends the shadow, never the packet. */
+export const MARK_STAGED_DENY = 0x400;

@@ -26,8 +26,14 @@ function renderMatch(m: Match): string {
       return `${m.family === 4 ? 'icmp' : 'icmpv6'} ${m.field} ${m.negate ? '!= ' : ''}${m.value}`;
     case 'markBit':
       return `meta mark & ${hex(m.bit)} == ${hex(m.bit)}`;
+    case 'markField':
+      return `meta mark & ${hex(m.mask)} == ${hex(m.value)}`;
+    case 'rtNexthop':
+      return `rt ${m.family === 4 ? 'ip' : 'ip6'} nexthop ${m.address}`;
     case 'ctState':
       return `ct state ${m.states.join(',')}`;
+    case 'tcpNotSyn':
+      return 'tcp flags & (fin|syn|rst|ack) != syn';
     case 'iifname':
     case 'oifname':
       return `${m.m} ${quote(m.name)}`;
@@ -44,6 +50,10 @@ function renderStatement(s: Statement): string {
       return `meta mark set meta mark & ${hex(~s.mask >>> 0)}`;
     case 'log':
       return `log prefix ${quote(s.prefix)} group ${s.group}`;
+    case 'setMarkField':
+      return `meta mark set meta mark & ${hex(~s.mask >>> 0)} | ${hex(s.value)}`;
+    case 'snat':
+      return `snat ${s.family === 4 ? 'ip' : 'ip6'} to ${s.address}`;
   }
 }
 
@@ -75,7 +85,10 @@ export function renderTable(rs: NftRuleset): string {
   for (const s of rs.sets) out.push(renderSet(s));
   const chain = (c: NftRuleset['chains'][number]) => {
     out.push(`  chain ${c.name} {`);
-    if (c.hook) out.push(`    type filter hook ${c.hook.hook} priority ${c.hook.priority}; policy ${c.hook.policy};`);
+    if (c.hook)
+      out.push(
+        `    type ${c.hook.type ?? 'filter'} hook ${c.hook.hook} priority ${c.hook.priority}; policy ${c.hook.policy};`,
+      );
     for (const r of c.rules) out.push(`    ${renderRule(r)}`);
     out.push('  }');
   };

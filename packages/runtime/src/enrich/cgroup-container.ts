@@ -1,5 +1,6 @@
 // Maps a task's cgroup to the container that owns it: parses /proc/<pid>/cgroup (v1, v2 and the
-// hybrid layout) and recognises the scope names podman, docker, containerd/CRI and CRI-O create.
+// hybrid layout) and recognises the scope names podman, docker, containerd/CRI and CRI-O create,
+// and containerd's cgroupfs paths (/k8s.io/<id>, /default/<id>).
 
 /** One line of /proc/<pid>/cgroup: `hierarchy-id:controllers:path` (v2 is `0::path`). */
 export interface CgroupEntry {
@@ -34,14 +35,23 @@ const SCOPE_PREFIXES: readonly [string, string][] = [
   ['libpod-', 'podman'],
   ['docker-', 'docker'],
   ['cri-containerd-', 'containerd'],
+  ['containerd-', 'containerd'], // ctr run --runc-systemd-cgroup --cgroup system.slice:containerd:ID
   ['crio-conmon-', ''],
   ['crio-', 'cri-o'],
 ];
 const HEX64 = /^[0-9a-f]{64}$/;
+/** containerd's identifier rule (ids of `ctr run`, nerdctl, CRI). */
+const CONTAINERD_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,75}$/;
+/** containerd namespaces whose cgroupfs paths are `/<namespace>/<id>` (ctr's default cgroup). */
+const CONTAINERD_NAMESPACES = new Set(['k8s.io', 'default']);
 
 /** The container id named by a cgroup path, looking from the leaf upwards; undefined on the host. */
 export function containerFromCgroupPath(cgroupPath: string): CgroupContainerRef | undefined {
   const parts = cgroupPath.split('/');
+  // `ctr run` (cgroupfs driver) puts a container at /<namespace>/<id>, whatever the id looks like.
+  if (parts.length === 3 && parts[0] === '' && CONTAINERD_NAMESPACES.has(parts[1]!) && CONTAINERD_ID.test(parts[2]!)) {
+    return { id: parts[2]!, runtime: 'containerd' };
+  }
   for (let i = parts.length - 1; i >= 0; i--) {
     let seg = parts[i]!;
     if (seg.endsWith('.scope')) seg = seg.slice(0, -'.scope'.length);
@@ -52,9 +62,16 @@ export function containerFromCgroupPath(cgroupPath: string): CgroupContainerRef 
       return { id, runtime };
     }
     if (HEX64.test(seg)) {
-      // cgroupfs drivers: /docker/<id>, /kubepods/…/pod<uid>/<id>, /libpod_parent/<id>.
+      // cgroupfs drivers: /docker/<id>, /kubepods/…/pod<uid>/<id>, /libpod_parent/<id>, /k8s.io/<id>.
       const parent = parts[i - 1] ?? '';
-      const runtime = parent === 'docker' ? 'docker' : parent.startsWith('libpod') ? 'podman' : 'unknown';
+      const runtime =
+        parent === 'docker'
+          ? 'docker'
+          : parent.startsWith('libpod')
+            ? 'podman'
+            : CONTAINERD_NAMESPACES.has(parent)
+              ? 'containerd'
+              : 'unknown';
       return { id: seg, runtime };
     }
   }

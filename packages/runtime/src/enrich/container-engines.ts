@@ -4,6 +4,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import http from 'node:http';
 import { createInterface } from 'node:readline';
+import type { RuntimeContainerMount } from '@palisade/core';
 
 export interface ContainerMetadata {
   id: string;
@@ -21,12 +22,26 @@ export interface ContainerMetadata {
   status?: string;
   /** Overlay upper directory on the host: files written (or changed) since the container started. */
   upperDir?: string;
+  /** Falco's container.type when the engine knows better than the cgroup path (e.g. "containerd"). */
+  runtime?: string;
+  /** The engine's namespace the container lives in (containerd: k8s.io, default, …). */
+  namespace?: string;
+  /** Manifest digest of the image, "sha256:…". */
+  imageDigest?: string;
+  /** Bind mounts into the container. */
+  mounts?: RuntimeContainerMount[];
+  /** The pod's own labels when the engine keeps them apart from the container's (CRI sandboxes). */
+  podLabels?: Record<string, string>;
 }
 
 /** One seam per engine; `inspect` resolves undefined when the engine does not know the id. */
 export interface ContainerEngine {
   readonly name: string;
   inspect(id: string): Promise<ContainerMetadata | undefined>;
+  /** Calls `onChange(id, status)` on the engine's container events; returns a stopper. */
+  watch?(onChange: (id: string, status: string) => void): () => void;
+  /** Every container the engine knows, to warm a cache before the first event arrives. */
+  list?(): Promise<ContainerMetadata[]>;
 }
 
 type Json = Record<string, unknown>;
@@ -102,6 +117,36 @@ export class PodmanCliEngine implements ContainerEngine {
         },
       );
     });
+  }
+
+  /** Every container podman knows (running or not), inspected in one call when possible. */
+  async list(): Promise<ContainerMetadata[]> {
+    const ids = await new Promise<string[]>((resolve) => {
+      execFile(this.binary, ['ps', '-a', '-q', '--no-trunc'], { timeout: this.timeoutMs }, (err, stdout) =>
+        resolve(err ? [] : stdout.split('\n').filter((l) => /^[0-9a-f]{64}$/.test(l))),
+      );
+    });
+    if (ids.length === 0) return [];
+    const all = await new Promise<ContainerMetadata[] | undefined>((resolve) => {
+      execFile(
+        this.binary,
+        ['container', 'inspect', '--format', 'json', ...ids],
+        { timeout: this.timeoutMs, maxBuffer: 64 << 20 },
+        (err, stdout) => {
+          if (err) return resolve(undefined);
+          try {
+            const arr = JSON.parse(stdout) as unknown;
+            resolve(Array.isArray(arr) ? arr.map(containerMetadataFromInspect).filter((m) => m !== undefined) : []);
+          } catch {
+            resolve(undefined);
+          }
+        },
+      );
+    });
+    if (all) return all;
+    // One of them went away between ps and inspect, which fails the whole call: ask one by one.
+    const each = await Promise.all(ids.map((id) => this.inspect(id)));
+    return each.filter((m) => m !== undefined);
   }
 
   /**

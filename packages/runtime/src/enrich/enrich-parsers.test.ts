@@ -18,6 +18,10 @@ describe('cgroup → container', () => {
     [`/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1.slice/cri-containerd-${ID}.scope`, 'containerd'],
     [`/kubepods/besteffort/pod0f1e/${ID}`, 'unknown'],
     [`/kubepods.slice/crio-${ID}.scope`, 'cri-o'],
+    [`/k8s.io/${ID}`, 'containerd'],
+    [`/default/${ID}`, 'containerd'],
+    [`/system.slice/containerd-${ID}.scope`, 'containerd'],
+    [`/kubepods-besteffort-pod9f.slice/cri-containerd-${ID}.scope`, 'containerd'],
   ])('%s is a %s container', (p, runtime) => {
     expect(containerFromCgroupPath(p)).toEqual({ id: ID, runtime });
   });
@@ -27,8 +31,17 @@ describe('cgroup → container', () => {
     '/user.slice/user-0.slice/session-1.scope',
     `/machine.slice/libpod-conmon-${ID}.scope`,
     '/docker/notanid',
+    '/system.slice/containerd.service',
+    '/k8s.io',
+    '/k8s.io/bad id',
+    '/other/k8s.io/web-1',
   ])('%s is not a container', (p) => {
     expect(containerFromCgroupPath(p)).toBeUndefined();
+  });
+
+  it('takes any containerd id at /<namespace>/<id> (ctr run names, not only 64-hex ids)', () => {
+    expect(containerFromCgroupPath('/k8s.io/web-1')).toEqual({ id: 'web-1', runtime: 'containerd' });
+    expect(containerFromCgroupPath('/default/job.42')).toEqual({ id: 'job.42', runtime: 'containerd' });
   });
 
   it('reads v2 first and falls back to v1 lines in a hybrid layout', () => {

@@ -130,6 +130,12 @@ describe('Enricher with real podman containers (root)', () => {
     expect(engine.evaluate(init).map((a) => a.rule)).not.toContain('Executable not in image (drift)');
   }, 60_000);
 
+  it('warms its cache from `podman ps`, so the first event of a running container is complete', async () => {
+    const e = new Enricher({ engines: [new PodmanCliEngine()] });
+    expect(await e.warmUp()).toBeGreaterThanOrEqual(1);
+    expect(e.enrich(execEvent(ctr.pid)).container).toMatchObject({ name: `${base}-c`, image, runtime: 'podman' });
+  }, 60_000);
+
   it('leaves a host process without a container', async () => {
     const e = new Enricher({ engines: [new PodmanCliEngine()] });
     const out = await e.enrichAsync(execEvent(process.pid));

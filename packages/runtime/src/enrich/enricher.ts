@@ -7,6 +7,7 @@ import type { RuntimeContainer, RuntimeEvent, RuntimeK8s } from '@palisade/core'
 import { type CgroupContainerRef, containerFromCgroupPath } from './cgroup-container.js';
 import { CgroupIdIndex } from './cgroup-id-index.js';
 import type { ContainerEngine, ContainerMetadata } from './container-engines.js';
+import { CRI_KEYS, isSystemLabel } from './containerd-engine.js';
 import { ProcessTree } from './process-tree.js';
 import { UserDirectory } from './user-directory.js';
 
@@ -27,6 +28,8 @@ interface MetaEntry {
 }
 
 const EXECS = new Set(['execve', 'execveat']);
+/** Engine event statuses after which cached metadata may be wrong (podman's and containerd's words). */
+const FORGET_ON = new Set(['remove', 'rename', 'died', 'delete', 'update', 'exit', 'resync']);
 /** Distinct cgroups remembered before the cache starts over (a host has hundreds, not thousands). */
 const REF_CACHE_MAX = 4096;
 
@@ -40,19 +43,27 @@ export function exeLayer(upperDir: string, exepath: string): { exeUpperLayer?: b
   return { exeUpperLayer: upper, exeLowerLayer: !upper };
 }
 
-const K8S_NAME = 'io.kubernetes.pod.name';
-const K8S_NS = 'io.kubernetes.pod.namespace';
-const K8S_UID = 'io.kubernetes.pod.uid';
-
-/** Kubernetes pod of a container, from the labels/annotations CRI runtimes and podman kube play set. */
+/**
+ * Kubernetes pod of a container, from the labels the kubelet sets (`io.kubernetes.pod.*`), the
+ * annotations containerd's CRI plugin adds (`io.kubernetes.cri.sandbox-*`) and podman kube play's.
+ * Pod labels: the sandbox's when the engine found them, else the container's own non-system labels.
+ */
 export function k8sFromContainer(meta: ContainerMetadata): RuntimeK8s | undefined {
   const tags = { ...meta.annotations, ...meta.labels };
-  const pod = tags[K8S_NAME];
+  const pod = tags[CRI_KEYS.podName] || tags[CRI_KEYS.sandboxName];
   if (!pod) return undefined;
-  const labels: Record<string, string> = {};
-  for (const [k, v] of Object.entries(meta.labels)) if (!k.startsWith('io.kubernetes.')) labels[k] = v;
-  const k8s: RuntimeK8s = { namespace: tags[K8S_NS] ?? 'default', pod, labels };
-  if (tags[K8S_UID]) k8s.podUid = tags[K8S_UID];
+  let labels: Record<string, string> | undefined = meta.podLabels;
+  if (labels === undefined) {
+    labels = {};
+    for (const [k, v] of Object.entries(meta.labels)) if (!isSystemLabel(k)) labels[k] = v;
+  }
+  const namespace = tags[CRI_KEYS.podNamespace] || tags[CRI_KEYS.sandboxNamespace] || 'default';
+  const k8s: RuntimeK8s = { namespace, pod, labels };
+  const uid = tags[CRI_KEYS.podUid] || tags[CRI_KEYS.sandboxUid];
+  if (uid) k8s.podUid = uid;
+  // A sandbox container is its own sandbox; an app container names its sandbox.
+  const sandboxId = tags[CRI_KEYS.sandboxId] || (tags[CRI_KEYS.containerType] === 'sandbox' ? meta.id : undefined);
+  if (sandboxId) k8s.sandboxId = sandboxId;
   return k8s;
 }
 
@@ -61,13 +72,16 @@ export function runtimeContainerFrom(ref: CgroupContainerRef, meta: ContainerMet
     id: ref.id.slice(0, 12),
     name: meta?.name ?? '',
     image: meta?.image ?? '',
-    runtime: ref.runtime,
+    // A bare cgroupfs id (/kubepods/…/<id>) says nothing of the runtime; the engine that knew it does.
+    runtime: ref.runtime === 'unknown' && meta?.runtime ? meta.runtime : ref.runtime,
   };
   if (!meta) return c;
   c.labels = meta.labels;
-  c.imageId = meta.imageId;
+  if (meta.imageId) c.imageId = meta.imageId; // containerd's record has no image id
   c.privileged = meta.privileged;
   if (meta.startTs !== undefined) c.startTs = meta.startTs;
+  if (meta.imageDigest !== undefined) c.imageDigest = meta.imageDigest;
+  if (meta.mounts !== undefined) c.mounts = meta.mounts;
   return c;
 }
 
@@ -78,6 +92,10 @@ export class Enricher {
   private readonly engines: ContainerEngine[];
   private readonly negativeTtlMs: number;
   private readonly meta = new Map<string, MetaEntry>();
+  /** The pod of each cached container, worked out once (shared by its events: readers must not mutate it). */
+  private readonly k8sByMeta = new WeakMap<ContainerMetadata, RuntimeK8s | null>();
+  /** Stoppers of the engine subscriptions `followEngines` started. */
+  private followers: (() => void)[] = [];
   /** cgroup id → its container, or null for a cgroup outside any container. */
   private readonly refByCgroup = new Map<number, CgroupContainerRef | null>();
 
@@ -134,11 +152,11 @@ export class Enricher {
     if (out.container === undefined || out.container.name === '') {
       const ref = this.containerRef(out);
       if (ref) {
-        const meta = this.cachedMeta(ref.id);
+        const meta = this.cachedMeta(ref.id, ref.runtime);
         const type = out.type;
         out.container = runtimeContainerFrom(ref, meta);
         if (meta && out.k8s === undefined) {
-          const k8s = k8sFromContainer(meta);
+          const k8s = this.k8sOf(meta);
           if (k8s) out.k8s = k8s;
         }
         if (meta?.upperDir && EXECS.has(type) && out.proc.exeUpperLayer === undefined) {
@@ -153,20 +171,68 @@ export class Enricher {
   /** As `enrich`, but waits for the container engine when the container is not cached yet. */
   async enrichAsync(ev: RuntimeEvent): Promise<RuntimeEvent> {
     const ref = ev.container === undefined || ev.container.name === '' ? this.containerRef(ev) : undefined;
-    if (ref) await this.lookup(ref.id);
+    if (ref) await this.lookup(ref.id, ref.runtime);
     return this.enrich(ev);
   }
 
-  /** Metadata of a container id (full or 12-char), asking the engines at most once at a time. */
-  async lookup(id: string): Promise<ContainerMetadata | undefined> {
-    this.cachedMeta(id);
+  /**
+   * Metadata of a container id (full or 12-char), asking the engines at most once at a time;
+   * `runtime` (from the cgroup path) picks the engine to ask first.
+   */
+  async lookup(id: string, runtime?: string): Promise<ContainerMetadata | undefined> {
+    this.cachedMeta(id, runtime);
     const e = this.meta.get(id);
     return e?.meta ?? (await e?.pending);
   }
 
-  /** Drops cached metadata (call on engine events: rename, remove). */
+  /**
+   * Fills the cache with every container the engines can list, so the first event of a container
+   * that started before the agent already carries its name, image and pod. Returns how many.
+   */
+  async warmUp(): Promise<number> {
+    let n = 0;
+    for (const engine of this.engines) {
+      if (!engine.list) continue;
+      for (const meta of await engine.list().catch(() => [])) {
+        if (this.meta.get(meta.id)?.meta) continue; // the first engine's answer wins, as in lookups
+        this.meta.set(meta.id, { meta });
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Drops cached metadata (call on engine events: rename, remove); '' drops everything. */
   forget(id: string): void {
     for (const k of this.meta.keys()) if (k.startsWith(id) || id.startsWith(k)) this.meta.delete(k);
+  }
+
+  /**
+   * Follows every engine that can report events (podman events, ctr events) and forgets a
+   * container's metadata when it is removed, renamed, updated or exits, so a re-created container
+   * under the same id is looked up afresh. Returns a stopper that ends every subscription.
+   */
+  followEngines(): () => void {
+    const stops = this.engines.flatMap((engine) =>
+      engine.watch
+        ? [
+            engine.watch((id, status) => {
+              if (FORGET_ON.has(status)) this.forget(id);
+            }),
+          ]
+        : [],
+    );
+    this.followers.push(...stops);
+    return () => {
+      for (const stop of stops) stop();
+      this.followers = this.followers.filter((s) => !stops.includes(s));
+    };
+  }
+
+  /** Ends every engine subscription `followEngines` started (their `podman events` / `ctr events`). */
+  close(): void {
+    for (const stop of this.followers) stop();
+    this.followers = [];
   }
 
   /** Container of the event's process: its cgroup id (v2) when the sensor sent one, else /proc. */
@@ -189,7 +255,16 @@ export class Enricher {
     return this.tree.containerOf(ev.proc.pid);
   }
 
-  private cachedMeta(id: string): ContainerMetadata | undefined {
+  private k8sOf(meta: ContainerMetadata): RuntimeK8s | undefined {
+    let k8s = this.k8sByMeta.get(meta);
+    if (k8s === undefined) {
+      k8s = k8sFromContainer(meta) ?? null;
+      this.k8sByMeta.set(meta, k8s);
+    }
+    return k8s ?? undefined;
+  }
+
+  private cachedMeta(id: string, runtime?: string): ContainerMetadata | undefined {
     let e = this.meta.get(id);
     if (e?.meta) return e.meta;
     if (e?.pending) return undefined;
@@ -198,7 +273,7 @@ export class Enricher {
     e = {};
     this.meta.set(id, e);
     const entry = e;
-    entry.pending = this.askEngines(id).then((m) => {
+    entry.pending = this.askEngines(id, runtime).then((m) => {
       delete entry.pending;
       if (m) entry.meta = m;
       else entry.failedAt = Date.now();
@@ -207,8 +282,12 @@ export class Enricher {
     return undefined;
   }
 
-  private async askEngines(id: string): Promise<ContainerMetadata | undefined> {
-    for (const engine of this.engines) {
+  private async askEngines(id: string, runtime?: string): Promise<ContainerMetadata | undefined> {
+    // The engine the cgroup path names first: a containerd container costs no podman lookup.
+    const engines = runtime
+      ? [...this.engines.filter((e) => e.name === runtime), ...this.engines.filter((e) => e.name !== runtime)]
+      : this.engines;
+    for (const engine of engines) {
       const m = await engine.inspect(id);
       if (m) return m;
     }

@@ -426,6 +426,20 @@ const FIELD_DEFS: Record<string, Def> = {
     return ct ? (ct.imageTag ?? imageTag(ct.image)) : undefined;
   }),
   'container.image.digest': plain('string', (c) => c.ev.container?.imageDigest),
+  'container.image.id': plain('string', (c) => c.ev.container?.imageId),
+  'container.labels': plain('string', (c) => {
+    const l = c.ev.container?.labels;
+    return l
+      ? Object.entries(l)
+          .map(([k, v]) => `${k}:${v}`)
+          .join(', ')
+      : undefined;
+  }),
+  'container.label': {
+    type: 'string',
+    arg: 'required',
+    make: (arg) => (c) => c.ev.container?.labels?.[arg!],
+  },
   'container.type': plain('string', (c) => c.ev.container?.runtime ?? 'host'),
   'container.privileged': plain('bool', (c) => c.ev.container?.privileged),
   'container.start_ts': plain('number', (c) => c.ev.container?.startTs),
@@ -458,6 +472,10 @@ const FIELD_DEFS: Record<string, Def> = {
   'k8s.ns.name': plain('string', (c) => c.ev.k8s?.namespace),
   'k8s.pod.name': plain('string', (c) => c.ev.k8s?.pod),
   'k8s.pod.uid': plain('string', (c) => c.ev.k8s?.podUid),
+  // Falco's older name for the pod uid.
+  'k8s.pod.id': plain('string', (c) => c.ev.k8s?.podUid),
+  'k8s.pod.sandbox_id': plain('string', (c) => c.ev.k8s?.sandboxId?.slice(0, 12)),
+  'k8s.pod.full_sandbox_id': plain('string', (c) => c.ev.k8s?.sandboxId),
   'k8s.pod.labels': plain('string', (c) => {
     const l = c.ev.k8s?.labels;
     return l

@@ -1,5 +1,5 @@
 // Dead-letter routes (admin): list the alerts outputs gave up on, and queue one again on its
-// output (the row goes; if delivery fails again, a new row records the new error).
+// output (the row moves back into the outbox; if delivery fails again, a new row records the error).
 
 import { NotFoundError } from '@palisade/core';
 import { Type } from '@sinclair/typebox';
@@ -67,11 +67,11 @@ export function registerDeadLetterRoutes(app: ApiApp, ctx: RouteContext & { outp
       const letter = await ctx.store.deadLetters.getWithin(request.params.id, p.tenantPath);
       if (!letter) throw new NotFoundError(`dead letter ${request.params.id} not found`);
       if (!ctx.outputs?.has(letter.output)) throw notConfigured(letter.output);
-      // Removing first means two concurrent retries queue the alert once.
-      if (!(await ctx.store.deadLetters.remove(letter.id))) {
+      // One transaction moves the row back into the outbox: two concurrent retries queue it once.
+      if (!(await ctx.store.outbox.requeueDeadLetter(letter.id))) {
         throw new NotFoundError(`dead letter ${request.params.id} not found`);
       }
-      ctx.outputs.retry(letter);
+      ctx.outputs.requeued(letter.output);
       await recordAudit(ctx, request, {
         tenantId: letter.tenantId,
         action: 'dead-letter.retry',

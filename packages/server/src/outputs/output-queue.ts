@@ -1,7 +1,8 @@
-// One output's delivery loop: a bounded in-memory queue, batches sent in order, retries with
-// exponential backoff and jitter, and the dead-letter table for whatever could not be delivered.
+// One output's delivery loop over the durable outbox: takes the head of the output's line (leased
+// to this server), sends it, deletes what was delivered, reschedules failures with exponential
+// backoff and jitter, and moves what cannot be delivered to the dead-letter table.
 
-import type { DeadLetterRepository } from '@palisade/store';
+import type { OutboxEntry, OutboxRepository } from '@palisade/store';
 import type { Counter } from 'prom-client';
 import { type DeliveryFailure, HttpDeliveryError, type Output, type OutputAlert, toDocument } from './output.js';
 
@@ -16,14 +17,28 @@ export interface OutputQueueOptions {
   output: Output;
   customFields: Record<string, unknown>;
   retry: RetryPolicy;
-  /** Alerts held in memory; beyond it new alerts go straight to the dead letters. */
+  /** Alerts allowed to wait in the outbox for this output; beyond it new ones go to the dead letters. */
   queueSize: number;
-  deadLetters: DeadLetterRepository;
+  outbox: OutboxRepository;
+  /** This server's name on its leases (see AlertDispatcherOptions.owner). */
+  owner: string;
   counters: { sent: Counter<'output'>; failed: Counter<'output'>; deadLetter: Counter<'output'> };
-  /** Called when even the dead-letter write fails: the last place an alert is reported. */
-  onLost(err: unknown, alerts: readonly OutputAlert[], reason: string): void;
+  /** A store read or write failed; the loop goes on and the rows stay in the outbox. */
+  onError(err: unknown, what: string): void;
+  /** How often an idle loop looks for rows that another server wrote. Default 1 s. */
+  pollMs?: number;
   random?: () => number;
 }
+
+/** How long a claim holds rows: far beyond one send, so only a dead server's lease runs out. */
+export const LEASE_MS = 120_000;
+
+/**
+ * Rows taken from the outbox per round trip, sent batchSize at a time: outputs that take one alert
+ * per request (webhook, Slack, syslog) would otherwise pay three database round trips per alert.
+ * Also the most a crash can make an output receive twice.
+ */
+export const CLAIM_WINDOW = 50;
 
 /** Equal jitter: half the exponential delay fixed, half random, so retries of many servers spread out. */
 export function backoffDelay(retry: RetryPolicy, attempt: number, random: () => number = Math.random): number {
@@ -31,19 +46,16 @@ export function backoffDelay(retry: RetryPolicy, attempt: number, random: () => 
   return base / 2 + random() * (base / 2);
 }
 
-interface Pending {
-  alert: OutputAlert;
-  attempts: number;
-  lastError: string;
-}
-
 export class OutputQueue {
-  private readonly items: OutputAlert[] = [];
+  /** Rows waiting in the outbox for this output, as this server counts them (exact on one server). */
+  depth = 0;
   private running: Promise<void> | undefined;
   private closing = false;
-  private readonly wake = new AbortController();
-  /** Dead-letter writes in flight (overflow, close), awaited by idle() and close(). */
-  private readonly writes = new Set<Promise<void>>();
+  private woken = false;
+  private wakeSleeper: (() => void) | undefined;
+  /** idle() requests: each waits for a claim that started after it and found nothing. */
+  private idleRequests = 0;
+  private readonly idleWaiters: { request: number; resolve: () => void }[] = [];
 
   constructor(private readonly opts: OutputQueueOptions) {}
 
@@ -51,119 +63,164 @@ export class OutputQueue {
     return this.opts.output.name;
   }
 
-  get depth(): number {
-    return this.items.length;
+  /** Room left under queueSize; what does not fit is dead-lettered by the caller. */
+  get room(): number {
+    return Math.max(0, this.opts.queueSize - this.depth);
   }
 
-  enqueue(alerts: readonly OutputAlert[]): void {
-    const room = this.closing ? 0 : Math.max(0, this.opts.queueSize - this.items.length);
-    const taken = alerts.slice(0, room);
-    const overflow = alerts.slice(room);
-    this.items.push(...taken);
-    if (overflow.length > 0) {
-      const reason = this.closing ? 'server shutting down' : `queue full (${this.opts.queueSize} alerts waiting)`;
-      this.track(this.deadLetter(overflow.map((alert) => ({ alert, attempts: 0, lastError: reason }))));
-    }
-    if (taken.length > 0) this.running ??= this.drain();
+  get queueSize(): number {
+    return this.opts.queueSize;
   }
 
-  /** Resolves once nothing is queued, in flight or being dead-lettered. */
-  async idle(): Promise<void> {
-    while (this.running || this.writes.size > 0) {
-      if (this.running) await this.running;
-      await Promise.all(this.writes);
-    }
+  start(): void {
+    this.running ??= this.loop();
   }
 
-  /** Stops retrying; what is still queued or waiting for a retry goes to the dead letters. */
+  /** New rows are committed (or may be): look now rather than at the next poll. */
+  wake(): void {
+    this.woken = true;
+    const wake = this.wakeSleeper;
+    this.wakeSleeper = undefined;
+    wake?.();
+  }
+
+  /** Resolves once a look at the outbox finds nothing left for this output (tests, benchmarks). */
+  idle(): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    const request = ++this.idleRequests;
+    const done = new Promise<void>((resolve) => this.idleWaiters.push({ request, resolve }));
+    this.wake();
+    return done;
+  }
+
+  /** Stops after the send in flight; rows not delivered stay in the outbox for the next start. */
   async close(): Promise<void> {
     this.closing = true;
-    this.wake.abort();
-    await this.idle();
+    this.wake();
+    await this.running;
+    for (const w of this.idleWaiters.splice(0)) w.resolve();
     await this.opts.output.close?.();
   }
 
-  private track(p: Promise<void>): void {
-    this.writes.add(p);
-    void p.finally(() => this.writes.delete(p));
-  }
-
-  private async drain(): Promise<void> {
-    try {
-      while (this.items.length > 0) {
-        const batch = this.items.splice(0, this.opts.output.batchSize);
-        await this.deliver(batch.map((alert) => ({ alert, attempts: 0, lastError: '' })));
+  private async loop(): Promise<void> {
+    const { outbox, output, owner } = this.opts;
+    const pollMs = this.opts.pollMs ?? 1000;
+    while (!this.closing) {
+      const requestsSeen = this.idleRequests;
+      let rows: OutboxEntry[];
+      try {
+        rows = await outbox.claim(output.name, owner, Math.max(output.batchSize, CLAIM_WINDOW), LEASE_MS);
+      } catch (err) {
+        this.opts.onError(err, `reading the outbox of output ${output.name}`);
+        await this.sleep(pollMs);
+        continue;
       }
-    } finally {
-      this.running = undefined;
+      if (rows.length === 0) {
+        this.depth = 0;
+        this.settleIdle(requestsSeen);
+        await this.sleep(pollMs);
+        continue;
+      }
+      const now = Date.now();
+      const due = rows.filter((r) => Date.parse(r.nextAttemptAt) <= now);
+      if (due.length === 0) {
+        // The head of the line waits for its retry; later rows wait behind it, as in a queue.
+        await this.sleep(Math.min(...rows.map((r) => Date.parse(r.nextAttemptAt))) - now);
+        continue;
+      }
+      await this.deliver(due);
     }
   }
 
-  private async deliver(pending: Pending[]): Promise<void> {
-    const { output, counters, retry } = this.opts;
+  private settleIdle(requestsSeen: number): void {
+    for (let i = this.idleWaiters.length - 1; i >= 0; i--) {
+      const w = this.idleWaiters[i];
+      if (w && w.request <= requestsSeen) {
+        this.idleWaiters.splice(i, 1);
+        w.resolve();
+      }
+    }
+  }
+
+  /** Sends one output batch; resolves with the alerts that failed (by index into the batch). */
+  private async send(batch: OutboxEntry[]): Promise<DeliveryFailure[]> {
+    try {
+      return await this.opts.output.send(
+        batch.map((e) => toDocument(e.alert as unknown as OutputAlert, this.opts.customFields)),
+      );
+    } catch (err) {
+      const retryable = err instanceof HttpDeliveryError ? err.retryable : true;
+      return batch.map((_e, index) => ({ index, error: (err as Error).message, retryable }));
+    }
+  }
+
+  /**
+   * Sends the claimed rows batchSize at a time, in order, stopping at the first batch that is to
+   * be retried (what comes after it waits its turn), then records the outcome in the outbox.
+   */
+  private async deliver(entries: OutboxEntry[]): Promise<void> {
+    const { output, counters, retry, outbox } = this.opts;
     const label = { output: output.name };
-    while (pending.length > 0) {
-      if (this.closing) {
-        await this.deadLetter(pending.map((p) => ({ ...p, lastError: p.lastError || 'server shutting down' })));
-        return;
+    type Failed = { entry: OutboxEntry; error: string; attempts: number };
+    const delivered: OutboxEntry[] = [];
+    const dead: Failed[] = [];
+    const again: Failed[] = [];
+    for (let i = 0; i < entries.length && again.length === 0 && !this.closing; i += output.batchSize) {
+      const batch = entries.slice(i, i + output.batchSize);
+      const failures = await this.send(batch);
+      const failed = new Map(failures.map((f) => [f.index, f]));
+      for (const [index, entry] of batch.entries()) {
+        const f = failed.get(index);
+        if (!f) {
+          delivered.push(entry);
+          continue;
+        }
+        const attempts = entry.attempts + 1;
+        (f.retryable && attempts < retry.attempts ? again : dead).push({ entry, error: f.error, attempts });
       }
-      let failures: DeliveryFailure[];
-      try {
-        failures = await output.send(pending.map((p) => toDocument(p.alert, this.opts.customFields)));
-      } catch (err) {
-        const retryable = err instanceof HttpDeliveryError ? err.retryable : true;
-        failures = pending.map((_p, index) => ({ index, error: (err as Error).message, retryable }));
+      counters.sent.inc(label, batch.length - failed.size);
+      if (failed.size > 0) counters.failed.inc(label, failed.size);
+    }
+    try {
+      // A crash before this delete delivers these again after the restart: at least once.
+      await outbox.remove(delivered.map((e) => e.id));
+      this.depth = Math.max(0, this.depth - delivered.length);
+      if (again.length > 0) {
+        // One retry time for the whole batch, so it is sent again as one batch.
+        const delay = backoffDelay(retry, Math.max(...again.map((a) => a.attempts)), this.opts.random);
+        const at = new Date(Date.now() + delay).toISOString();
+        await outbox.reschedule(
+          again.map((a) => ({ id: a.entry.id, attempts: a.attempts, error: a.error })),
+          at,
+        );
       }
-      counters.sent.inc(label, pending.length - failures.length);
-      if (failures.length > 0) counters.failed.inc(label, failures.length);
-      const again: Pending[] = [];
-      const dead: Pending[] = [];
-      for (const f of failures) {
-        const p = pending[f.index];
-        if (!p) continue;
-        const next = { alert: p.alert, attempts: p.attempts + 1, lastError: f.error };
-        (f.retryable && next.attempts < retry.attempts ? again : dead).push(next);
+      if (dead.length > 0) {
+        await outbox.deadLetter(dead);
+        counters.deadLetter.inc(label, dead.length);
+        this.depth = Math.max(0, this.depth - dead.length);
       }
-      if (dead.length > 0) await this.deadLetter(dead);
-      pending = again;
-      if (pending.length > 0) await this.sleep(backoffDelay(retry, pending[0]?.attempts ?? 1, this.opts.random));
+    } catch (err) {
+      this.opts.onError(err, `recording deliveries of output ${output.name}`);
+      await this.sleep(this.opts.pollMs ?? 1000);
     }
   }
 
   private sleep(ms: number): Promise<void> {
-    if (this.wake.signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const signal = this.wake.signal;
-      function done() {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      }
-      signal.addEventListener('abort', done);
-    });
-  }
-
-  private async deadLetter(items: Pending[]): Promise<void> {
-    const { output, counters, deadLetters } = this.opts;
-    try {
-      await deadLetters.add(
-        items.map((p) => ({
-          tenantId: p.alert.tenant,
-          output: output.name,
-          alertId: p.alert.uuid,
-          alert: p.alert as unknown as Record<string, unknown>,
-          error: p.lastError,
-          attempts: p.attempts,
-        })),
-      );
-      counters.deadLetter.inc({ output: output.name }, items.length);
-    } catch (err) {
-      this.opts.onLost(
-        err,
-        items.map((p) => p.alert),
-        items[0]?.lastError ?? '',
-      );
+    if (this.closing) return Promise.resolve();
+    if (this.woken) {
+      this.woken = false;
+      return Promise.resolve();
     }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.woken = false;
+        resolve();
+      };
+      // Unref'd: a waiting delivery loop alone never keeps the process alive.
+      const timer = setTimeout(done, Math.max(0, ms));
+      timer.unref();
+      this.wakeSleeper = done;
+    });
   }
 }

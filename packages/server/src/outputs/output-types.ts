@@ -4,6 +4,7 @@
 import { RULE_PRIORITIES } from '@palisade/core';
 import { type Static, type TObject, type TProperties, Type } from '@sinclair/typebox';
 import { elasticsearchOutput } from './elasticsearch-output.js';
+import { natsOutput } from './nats-output.js';
 import type { Output } from './output.js';
 import { slackOutput } from './slack-output.js';
 import { FACILITIES, syslogOutput } from './syslog-output.js';
@@ -63,6 +64,22 @@ const SyslogConfig = outputSchema({
   appName: Type.Optional(Type.String({ minLength: 1, maxLength: 48 })),
   maxMessageBytes: Type.Optional(Type.Integer({ minimum: 480, maximum: 1_048_576 })),
 });
+const NatsConfig = outputSchema({
+  url: Type.String({
+    pattern: '^(nats|tls)://',
+    description: 'nats:// or tls:// URL (credentials as in docs/server.md)',
+  }),
+  subject: Type.String({
+    minLength: 1,
+    pattern: '^[^\\s.*>]+(\\.[^\\s.*>]+)*$',
+    description: 'subject; {priority} and {tenant} are replaced, e.g. falco.{priority}',
+  }),
+  jetstream: Type.Optional(Type.Boolean({ description: 'publish through JetStream and wait for its acknowledgement' })),
+  token: Type.Optional(Type.String({ minLength: 1 })),
+  user: Type.Optional(Type.String({ minLength: 1 })),
+  pass: Type.Optional(Type.String({ minLength: 1 })),
+  credsFile: Type.Optional(Type.String({ minLength: 1 })),
+});
 
 interface OutputType<S extends TObject> {
   schema: S;
@@ -83,4 +100,5 @@ export const OUTPUT_TYPES = new Map<string, OutputType<TObject>>([
     'syslog',
     outputType(SyslogConfig, (c) => syslogOutput({ ...c, port: c.port ?? 514, protocol: c.protocol ?? 'udp' })),
   ],
+  ['nats', outputType(NatsConfig, (c) => natsOutput({ ...c }))],
 ]);

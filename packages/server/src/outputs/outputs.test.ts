@@ -1,9 +1,15 @@
 // End to end: events ingested through the API reach real receivers on loopback (webhook with
 // HMAC check, Slack, Elasticsearch bulk, syslog UDP/TCP); failures retry, then dead-letter.
 
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openStore } from '@palisade/store';
+import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type PostgresFixture, startPostgres } from '../../../store/test/postgres-fixture.js';
 import { bearer, createHarness, type Harness } from '../../test/harness.js';
+import { buildApp } from '../app.js';
 import {
   BulkReceiver,
   HttpReceiver,
@@ -12,6 +18,7 @@ import {
   verifyWebhook,
   waitUntil,
 } from './__fixtures__/receivers.js';
+import { AlertDispatcher } from './alert-dispatcher.js';
 import { parseOutputsConfig } from './outputs-config.js';
 
 const SECRET = 'a-shared-secret-of-some-length';
@@ -231,7 +238,7 @@ outputs:
     },
   );
 
-  it('dead-letters what does not fit the queue instead of dropping it', async () => {
+  it('dead-letters what does not fit the outbox instead of dropping it', async () => {
     const [hook, url] = await receiver(new HttpReceiver());
     const harness = await harnessWith(`
 outputs:
@@ -245,19 +252,19 @@ outputs:
     const dead = await harness.store.deadLetters.list('/');
     expect(delivered + dead.items.length).toBe(5);
     expect(dead.items.length).toBeGreaterThanOrEqual(3);
-    expect(dead.items[0]?.error).toContain('queue full');
+    expect(dead.items[0]?.error).toContain('outbox full');
   });
 
-  it('on close, alerts still waiting for a retry go to the dead letters', async () => {
+  it('on close, alerts still waiting for a retry stay in the outbox and go out after a restart', async () => {
     const [hook, url] = await receiver(new HttpReceiver());
-    hook.respond = () => ({ status: 503 });
-    h = await createHarness('sqlite', undefined, {
-      outputs: parseOutputsConfig(
-        `outputs: [{ name: soc, type: webhook, url: "${url}", retry: { attempts: 50, initialDelayMs: 60000, maxDelayMs: 60000 } }]`,
-        't.yaml',
-        {},
-      ),
-    });
+    let up = false;
+    hook.respond = () => (up ? { status: 200 } : { status: 503 });
+    const outputs = parseOutputsConfig(
+      `outputs: [{ name: soc, type: webhook, url: "${url}", retry: { attempts: 50, initialDelayMs: 60000, maxDelayMs: 60000 } }]`,
+      't.yaml',
+      {},
+    );
+    h = await createHarness('sqlite', undefined, { outputs });
     const harness = h;
     const r = await harness.app.inject({
       method: 'POST',
@@ -268,9 +275,93 @@ outputs:
     expect(r.statusCode).toBe(200);
     await waitUntil(() => hook.requests.length >= 1, 'the first attempt');
     await harness.app.close();
-    const letters = await harness.store.deadLetters.list('/');
-    expect(letters.items).toHaveLength(1);
-    expect(letters.items[0]?.error).toContain('503');
+    expect(await harness.store.deadLetters.count()).toBe(0);
+    const waiting = await harness.store.outbox.list('soc');
+    expect(waiting.map((e) => [e.alertId, e.attempts])).toEqual([['a1', 1]]);
+    expect(waiting[0]?.lastError).toContain('503');
+
+    // The next start on the same store resumes it (the retry time is not waited out twice: the
+    // row keeps its schedule, so move it to now as an hour passing would).
+    await harness.store.outbox.reschedule(
+      [{ id: waiting[0]?.id ?? '', attempts: 1, error: 'waited' }],
+      new Date(0).toISOString(),
+    );
+    up = true;
+    const again = await buildApp({ store: harness.store, logLevel: 'silent', rateLimit: false, outputs });
+    try {
+      await again.palisade.outputs?.idle();
+      expect(hook.requests.map((q) => (JSON.parse(q.body) as { uuid: string }).uuid)).toEqual(['a1', 'a1']);
+      expect(await harness.store.outbox.list()).toEqual([]);
+    } finally {
+      await again.close();
+    }
+  });
+});
+
+describe('outbox of an output removed from the config', () => {
+  it('goes to the dead letters at the next start, where admins see it', async () => {
+    const [, url] = await receiver(new HttpReceiver());
+    const outputs = parseOutputsConfig(`outputs: [{ name: soc, type: webhook, url: "${url}" }]`, 't.yaml', {});
+    h = await createHarness('sqlite', undefined, { outputs });
+    const harness = h;
+    await harness.store.outbox.add([
+      { output: 'gone', tenantId: harness.tenantA, alertId: 'old-1', alert: { uuid: 'old-1' } },
+    ]);
+    const again = await buildApp({ store: harness.store, logLevel: 'silent', rateLimit: false, outputs });
+    try {
+      await again.palisade.outputs?.idle();
+      const letters = await harness.store.deadLetters.list('/');
+      expect(letters.items).toMatchObject([{ output: 'gone', alertId: 'old-1', attempts: 0 }]);
+      expect(letters.items[0]?.error).toBe('output "gone" is not configured on this server');
+      expect(await harness.store.outbox.list()).toEqual([]);
+    } finally {
+      await again.close();
+    }
+  });
+});
+
+describe('outbox shared by two servers (postgres)', () => {
+  it('delivers each alert once and in order, whichever server stored it', async () => {
+    const [hook, url] = await receiver(new HttpReceiver());
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'palisade-outbox-shared-'));
+    if (!pg) throw new Error('postgres fixture did not start');
+    const store = await openStore({ dataDir, db: await pg.newDatabaseUrl() });
+    await store.tenants.createRoot('root');
+    const registries = [new Registry(), new Registry()];
+    const server = (owner: string, registry: Registry) =>
+      new AlertDispatcher({
+        outputs: parseOutputsConfig(`outputs: [{ name: soc, type: webhook, url: "${url}", ${FAST_RETRY} }]`, 't', {}),
+        outbox: store.outbox,
+        registry,
+        log: { error: () => {} },
+        owner,
+        pollMs: 10,
+      });
+    const servers = registries.map((r, i) => server(`server-${i}`, r));
+    try {
+      const ids: string[] = [];
+      for (let b = 0; b < 10; b++) {
+        const batch = Array.from({ length: 15 }, (_, i) => alertEvent(`s${b}-${i}`, 'Error'));
+        ids.push(...batch.map((e) => e.id));
+        // Batches land on either server, as behind a load balancer.
+        const delivery = servers[b % 2]?.newDelivery('root', null);
+        await store.events.insertBatch('root', null, batch, { outbox: delivery?.plan });
+        delivery?.committed();
+      }
+      await waitUntil(() => hook.requests.length >= ids.length, 'every delivery', 20_000);
+      await Promise.all(servers.map((d) => d.idle()));
+      const uuids = hook.requests.map((r) => (JSON.parse(r.body) as { uuid: string }).uuid);
+      expect(uuids).toEqual(ids);
+      expect(await store.outbox.list()).toEqual([]);
+      const sent = await Promise.all(registries.map((r) => r.getSingleMetric('palisade_output_sent_total')?.get()));
+      const perServer = sent.map((m) => m?.values.reduce((n, v) => n + v.value, 0) ?? 0);
+      // Whichever took the line at each moment, together they sent each alert once.
+      expect(perServer.reduce((a, b) => a + b, 0)).toBe(ids.length);
+    } finally {
+      await Promise.all(servers.map((d) => d.close()));
+      await store.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,5 +1,6 @@
 // `startServer({ outputsConfig })` on a real port: alerts sent through the client reach a webhook;
-// what is still being retried at shutdown is in the dead letters after a restart; bad files fail early.
+// what is still being retried at shutdown stays in the outbox and goes out after a restart; bad
+// files fail early.
 
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -31,15 +32,16 @@ const alert = (id: string) => ({
 });
 
 describe('startServer with an outputs file', () => {
-  it('delivers alerts, and dead-letters on close what was still being retried', async () => {
+  it('delivers alerts, and resumes after a restart what was still being retried', async () => {
     const hook = new HttpReceiver();
     const url = await hook.start();
     let up = true;
+    const delivered: string[] = [];
     hook.respond = (req) => {
       if (!up) return { status: 503 };
-      return verifyWebhook(req, 'from-the-environment-0123', Math.floor(Date.now() / 1000))
-        ? { status: 401 }
-        : { status: 200 };
+      if (verifyWebhook(req, 'from-the-environment-0123', Math.floor(Date.now() / 1000))) return { status: 401 };
+      delivered.push((JSON.parse(req.body) as { uuid: string }).uuid);
+      return { status: 200 };
     };
     const dir = tempDir();
     const file = path.join(dir, 'outputs.yaml');
@@ -50,7 +52,7 @@ describe('startServer with an outputs file', () => {
     type: webhook
     url: ${url}
     secret: \${H15_TEST_WEBHOOK_SECRET}
-    retry: { attempts: 20, initialDelayMs: 60000, maxDelayMs: 60000 }
+    retry: { attempts: 20, initialDelayMs: 200, maxDelayMs: 200 }
 `,
     );
     process.env.H15_TEST_WEBHOOK_SECRET = 'from-the-environment-0123';
@@ -71,17 +73,15 @@ describe('startServer with an outputs file', () => {
 
       up = false;
       await client.sendEvents([alert('a2')]);
-      await waitUntil(() => hook.requests.length === 2, 'the failing attempt');
+      await waitUntil(() => hook.requests.length >= 2, 'a failing attempt');
       await s1.close();
 
       const s2 = await startServer({ dataDir, port: 0, logLevel: 'silent', outputsConfig: file });
       const c2 = new PalisadeClient(s2.url, admin);
-      const letters = await c2.listDeadLetters({ output: 'soc' });
-      expect(letters.items.map((l) => [l.alertId, l.attempts])).toEqual([['a2', 1]]);
       up = true;
-      await c2.retryDeadLetter(letters.items[0]?.id ?? '');
-      await waitUntil(() => hook.requests.length === 3, 'the retried delivery');
-      expect((JSON.parse(hook.requests[2]?.body ?? '{}') as { uuid: string }).uuid).toBe('a2');
+      await waitUntil(() => delivered.length === 2, 'the resumed delivery');
+      expect(delivered).toEqual(['a1', 'a2']);
+      expect((await c2.listDeadLetters({ output: 'soc' })).items).toEqual([]);
       await s2.close();
     } finally {
       delete process.env.H15_TEST_WEBHOOK_SECRET;

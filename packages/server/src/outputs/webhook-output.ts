@@ -1,5 +1,6 @@
 // Webhook output: one alert per POST as JSON, signed with HMAC-SHA256 of the raw body. The body
-// carries `delivered_at` (also sent as a header) so the signature covers it and stops replays.
+// carries `delivered_at` (also sent as a header) so the signature covers it and stops replays; the
+// alert id header stays the same across redeliveries, for receivers that deduplicate.
 
 import { createHmac } from 'node:crypto';
 import { type AlertDocument, type Output, postOrThrow, sendOneByOne } from './output.js';
@@ -17,6 +18,8 @@ export interface WebhookOutputOptions {
 
 export const SIGNATURE_HEADER = 'x-palisade-signature';
 export const TIMESTAMP_HEADER = 'x-palisade-timestamp';
+/** `<tenant>:<uuid>`: the alert's stable id (delivery is at least once across a crash). */
+export const ALERT_ID_HEADER = 'x-palisade-alert-id';
 
 /** `sha256=<hex HMAC-SHA256 of body>`: what the receiver recomputes with the shared secret. */
 export function signBody(secret: string, body: string): string {
@@ -37,6 +40,7 @@ export function webhookOutput(opts: WebhookOutputOptions): Output {
           ...opts.headers,
           'content-type': 'application/json',
           [TIMESTAMP_HEADER]: String(deliveredAt),
+          [ALERT_ID_HEADER]: `${doc.tenant}:${doc.uuid}`,
         };
         if (opts.secret) headers[SIGNATURE_HEADER] = signBody(opts.secret, body);
         await postOrThrow(opts.url, body, headers, opts.timeoutMs ?? 10_000);

@@ -1,7 +1,7 @@
 import { InputError } from '@palisade/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseEventBatch } from './events.js';
+import { MAX_EVENT_NESTING, parseEventBatch } from './events.js';
 
 describe('parseEventBatch', () => {
   it('reads one event per non-empty line', () => {
@@ -19,6 +19,25 @@ describe('parseEventBatch', () => {
     expect(() => parseEventBatch('{"id":"a","ts":"t","type":"exec","rule":5}')).toThrow(
       /line 1: "rule" must be a string/,
     );
+  });
+
+  it('refuses a NUL in a column field, keeps it in the rest of the event', () => {
+    expect(() => parseEventBatch('{"id":"a","ts":"t","type":"exec","output":"x\\u0000y"}')).toThrow(
+      /line 1: "output" must not contain a NUL/,
+    );
+    const [e] = parseEventBatch('{"id":"a","ts":"t","type":"exec","proc":{"args":["x\\u0000y"]}}');
+    expect(e?.proc).toEqual({ args: ['x\u0000y'] });
+  });
+
+  it('refuses events nested deeper than the stores keep, counting brackets in strings as text', () => {
+    const nested = (depth: number) => `${'{"a":'.repeat(depth - 1)}{}${'}'.repeat(depth - 1)}`;
+    const line = (depth: number) => `{"id":"a","ts":"t","type":"exec","deep":${nested(depth)}}`;
+    expect(parseEventBatch(line(MAX_EVENT_NESTING - 1))).toHaveLength(1);
+    expect(() => parseEventBatch(line(MAX_EVENT_NESTING))).toThrow(
+      `events batch line 1: nested deeper than ${MAX_EVENT_NESTING} levels`,
+    );
+    const brackets = JSON.stringify({ id: 'b', ts: 't', type: 'exec', output: '{['.repeat(1000) });
+    expect(parseEventBatch(brackets)).toHaveLength(1);
   });
 
   it('either returns well-formed events or throws InputError, for any input', () => {

@@ -7,12 +7,32 @@ import { Type } from '@sinclair/typebox';
 import type { ApiApp, RouteContext } from '../api-types.js';
 import { operation } from '../api-types.js';
 import { principalOf, resolveTenant } from '../auth.js';
-import { toOutputAlert } from '../outputs/alert-dispatcher.js';
 import { Alert, AlertQuery, IngestResult, Page } from '../schemas.js';
 
 export const NDJSON = 'application/x-ndjson';
 export const EVENTS_BODY_LIMIT = 32 * 1024 * 1024;
 export const MAX_EVENTS_PER_BATCH = 50_000;
+
+/** Deeper events are refused: SQLite's JSON functions, which store the batch, stop near 1,000. */
+export const MAX_EVENT_NESTING = 256;
+
+/** The deepest {…}/[…] nesting of a JSON text, brackets inside strings aside. */
+function jsonNesting(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) deepest = Math.max(deepest, ++depth);
+    else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return deepest;
+}
 
 /** Parses one NDJSON batch; every line must be an object with string id, ts and type. */
 export function parseEventBatch(body: string): IncomingEvent[] {
@@ -30,6 +50,10 @@ export function parseEventBatch(body: string): IncomingEvent[] {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw new InputError(`events batch line ${i + 1}: expected a JSON object`);
     }
+    // Each level takes two characters: only long lines can be too deep, so short ones skip the scan.
+    if (line.length > 2 * MAX_EVENT_NESTING && jsonNesting(line) > MAX_EVENT_NESTING) {
+      throw new InputError(`events batch line ${i + 1}: nested deeper than ${MAX_EVENT_NESTING} levels`);
+    }
     const e = value as Record<string, unknown>;
     for (const field of ['id', 'ts', 'type'] as const) {
       if (typeof e[field] !== 'string' || (e[field] as string).length === 0 || (e[field] as string).length > 256) {
@@ -41,6 +65,12 @@ export function parseEventBatch(body: string): IncomingEvent[] {
     for (const field of ['host', 'rule', 'priority', 'output'] as const) {
       if (e[field] !== undefined && typeof e[field] !== 'string') {
         throw new InputError(`events batch line ${i + 1}: "${field}" must be a string`);
+      }
+    }
+    // These become text columns, which PostgreSQL cannot hold a NUL in: refuse them on both stores.
+    for (const field of ['id', 'ts', 'type', 'host', 'rule', 'priority', 'output'] as const) {
+      if (typeof e[field] === 'string' && (e[field] as string).includes('\0')) {
+        throw new InputError(`events batch line ${i + 1}: "${field}" must not contain a NUL character`);
       }
     }
     events.push(e as IncomingEvent);
@@ -77,21 +107,22 @@ export function registerEventRoutes(app: ApiApp, ctx: RouteContext): void {
         agentId = agent.id;
       }
       const events = parseEventBatch(request.body);
-      const { acceptedAlertIds, ...r } = await store.events.insertBatch(p.tenantId, agentId, events, {
-        alertIds: ctx.outputs !== undefined,
-      });
-      // Only alerts this batch stored for the first time: a re-sent batch is not delivered twice.
-      if (ctx.outputs && acceptedAlertIds && acceptedAlertIds.length > 0) {
-        const fresh = new Set(acceptedAlertIds);
-        ctx.outputs.dispatch(
-          events.filter((e) => fresh.delete(e.id) && e.rule).map((e) => toOutputAlert(p.tenantId, agentId, e)),
-        );
+      // New alerts' deliveries are written in the batch's transaction (the outputs' outbox), so an
+      // acknowledged alert reaches its outputs even if the server dies right after answering.
+      const delivery = ctx.outputs?.newDelivery(p.tenantId, agentId);
+      let r: { accepted: number; duplicates: number };
+      try {
+        r = await store.events.insertBatch(p.tenantId, agentId, events, delivery ? { outbox: delivery.plan } : {});
+      } catch (err) {
+        delivery?.abandoned();
+        throw err;
       }
+      delivery?.committed();
       ctx.metrics.eventsIngested.inc({ result: 'accepted' }, r.accepted);
       ctx.metrics.eventsIngested.inc({ result: 'duplicate' }, r.duplicates);
       if (r.accepted > 0)
         await ctx.bus.publish('events.ingested', { tenantId: p.tenantId, agentId, count: r.accepted });
-      return { received: events.length, ...r };
+      return { received: events.length, accepted: r.accepted, duplicates: r.duplicates };
     },
   );
 

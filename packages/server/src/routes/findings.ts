@@ -19,6 +19,7 @@ import {
   Suppress,
 } from '../schemas.js';
 import { recordAudit } from './audit.js';
+import { recordPostureSnapshot } from './posture.js';
 
 const SCAN_BODY_LIMIT = 64 * 1024 * 1024;
 
@@ -57,6 +58,13 @@ export function registerFindingRoutes(app: ApiApp, ctx: RouteContext): void {
         uploadedBy: actorOf(request),
       });
       ctx.metrics.scansIngested.inc();
+      // An image scan's digests tie its findings to the workloads running that image.
+      await store.images.recordScanDigests(
+        result.scanId,
+        scope.tenantId,
+        (b.report as unknown as ScanReport).artifact.image,
+      );
+      await recordPostureSnapshot(ctx, request, scope.tenantId);
       await recordAudit(ctx, request, {
         tenantId: scope.tenantId,
         action: 'scan.upload',
@@ -142,6 +150,7 @@ export function registerFindingRoutes(app: ApiApp, ctx: RouteContext): void {
         until: request.body.until ?? null,
         by: actorOf(request),
       });
+      await recordPostureSnapshot(ctx, request, f.tenantId);
       await recordAudit(ctx, request, {
         tenantId: f.tenantId,
         action: 'finding.suppress',
@@ -166,6 +175,7 @@ export function registerFindingRoutes(app: ApiApp, ctx: RouteContext): void {
     },
     async (request) => {
       const f = await store.findings.unsuppress(request.params.id, principalOf(request).tenantPath, actorOf(request));
+      await recordPostureSnapshot(ctx, request, f.tenantId);
       await recordAudit(ctx, request, {
         tenantId: f.tenantId,
         action: 'finding.unsuppress',

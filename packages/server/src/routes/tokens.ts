@@ -30,6 +30,8 @@ export function registerTokenRoutes(app: ApiApp, ctx: RouteContext): void {
         role: b.role,
         expiresAt: b.expiresAt ?? null,
         createdBy: actorOf(request),
+        // A token a person creates while logged in is theirs: disabling them stops it.
+        userId: principalOf(request).userId ?? null,
       });
       await recordAudit(ctx, request, {
         tenantId: scope.tenantId,

@@ -95,7 +95,7 @@ export function createTenantRepository(db: Kysely<Database>) {
       const t = await this.get(id);
       if (!t) throw new NotFoundError(`tenant ${id} not found`);
       if (t.parentId === null) throw new UsageError('the root tenant cannot be deleted');
-      const owners = ['tenants', 'tokens', 'workloads', 'scans', 'agents'] as const;
+      const owners = ['tenants', 'tokens', 'workloads', 'scans', 'agents', 'users'] as const;
       for (const table of owners) {
         const column = table === 'tenants' ? 'parent_id' : 'tenant_id';
         const r = await db

@@ -18,6 +18,8 @@ export interface TokenInfo {
   expiresAt: string | null;
   revokedAt: string | null;
   lastUsedAt: string | null;
+  /** The user who owns the token (disabling the user stops it); null for machine tokens. */
+  userId: string | null;
 }
 
 /** Who a request is: the token's identity plus its tenant's path for subtree checks. */
@@ -27,6 +29,10 @@ export interface Principal {
   tenantPath: string;
   role: Role;
   name: string;
+  /** Set for a user's session and for an API token a user owns. */
+  userId?: string | null;
+  /** True when the bearer is a login session rather than an API token. */
+  session?: boolean;
 }
 
 function toInfo(r: TokensTable): TokenInfo {
@@ -40,6 +46,7 @@ function toInfo(r: TokensTable): TokenInfo {
     expiresAt: r.expires_at,
     revokedAt: r.revoked_at,
     lastUsedAt: r.last_used_at,
+    userId: r.user_id ?? null,
   };
 }
 
@@ -49,6 +56,8 @@ export interface IssueTokenInput {
   role: Role;
   expiresAt?: string | null;
   createdBy?: string | null;
+  /** The owning user, when a user creates the token for themselves or an admin for a user. */
+  userId?: string | null;
   /** Use this exact token (bootstrap from the environment) instead of generating one. */
   presetToken?: string;
 }
@@ -70,6 +79,7 @@ export function createTokenRepository(db: Kysely<Database>) {
         expires_at: input.expiresAt ?? null,
         revoked_at: null,
         last_used_at: null,
+        user_id: input.userId ?? null,
       };
       await db.insertInto('tokens').values(row).execute();
       return { token: fresh.token, info: toInfo(row) };
@@ -81,6 +91,7 @@ export function createTokenRepository(db: Kysely<Database>) {
       const r = await db
         .selectFrom('tokens')
         .innerJoin('tenants', 'tenants.id', 'tokens.tenant_id')
+        .leftJoin('users', 'users.id', 'tokens.user_id')
         .select([
           'tokens.id',
           'tokens.tenant_id',
@@ -90,13 +101,23 @@ export function createTokenRepository(db: Kysely<Database>) {
           'tokens.expires_at',
           'tokens.revoked_at',
           'tenants.path',
+          'tokens.user_id',
+          'users.disabled_at as owner_disabled_at',
         ])
         .where('tokens.id', '=', id)
         .executeTakeFirst();
       if (!r || !secretMatches(secret, r.secret_hash)) throw new AuthError('unknown API token');
       if (r.revoked_at) throw new AuthError('API token has been revoked');
       if (r.expires_at && r.expires_at <= now) throw new AuthError('API token has expired');
-      return { tokenId: r.id, tenantId: r.tenant_id, tenantPath: r.path, role: r.role, name: r.name };
+      if (r.owner_disabled_at) throw new AuthError("API token's owner is disabled");
+      return {
+        tokenId: r.id,
+        tenantId: r.tenant_id,
+        tenantPath: r.path,
+        role: r.role,
+        name: r.name,
+        userId: r.user_id,
+      };
     },
 
     async get(id: string, scopePath: string): Promise<TokenInfo | undefined> {

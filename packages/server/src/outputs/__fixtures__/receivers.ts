@@ -36,8 +36,9 @@ export class HttpReceiver {
     });
   });
 
-  async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+  /** Listens on `port` (default: any free one) and returns the base URL. */
+  async start(port = 0): Promise<string> {
+    await new Promise<void>((resolve) => this.server.listen(port, '127.0.0.1', resolve));
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
@@ -250,8 +251,8 @@ export class TcpSyslogListener {
 }
 
 /** Polls until `check` holds (a syslog datagram has no acknowledgement to wait for). */
-export async function waitUntil(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
+export async function waitUntil(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  for (let i = 0; i < timeoutMs / 10; i++) {
     if (check()) return;
     await new Promise((r) => setTimeout(r, 10));
   }

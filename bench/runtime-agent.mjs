@@ -5,7 +5,8 @@
 // Env: EXECS (20000), STORM_RATE (250000), STORM_EVENTS (2000000), RUNS (2), NO_ENRICH,
 // AGENT_V8: `flag` (default: node restarted with the systemd unit's NODE_OPTIONS, as `palisade
 // agent` re-executes itself when they are missing) or `none` (V8's defaults).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildStorm, rssMb, runStorm } from './lib/storm.mjs';
@@ -119,9 +120,74 @@ async function main() {
     );
     console.log(`    agent RSS peak (Node + sensor) ${r.peakRss.toFixed(1)} MB`);
   }
-  console.log(`(c) agent RSS peak during the exec storm ${execInfo.peakRss.toFixed(1)} MB (target < 150 MB)`);
+  console.log(`(c) agent RSS peak during the exec storm ${execInfo.peakRss.toFixed(1)} MB (in this bench's process)`);
   console.log(`    V8 young generation peak ${young?.peakMb() ?? '?'} MiB (both semi-spaces)`);
   young?.stop();
+  await shippedAgentMemory(storm, small);
+}
+
+/** pid → parent pid of every process, from /proc. */
+function parentsOf() {
+  const parents = new Map();
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      parents.set(Number(pid), Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return parents;
+}
+
+// (d) The agent as users run it: the bundled `palisade agent` (which re-executes node with its V8
+// flags) in its own process, measured as every process it runs — node, the sensor, the engines'
+// event followers — except the waiting parent, which holds none of the agent.
+async function shippedAgentMemory(storm, small) {
+  const cli = path.join(repoRoot, 'packages/cli/dist/palisade.js');
+  const rules = path.join(repoRoot, '..', 'shared', 'data', 'falco', 'falco_rules.yaml');
+  const parent = spawn(
+    process.execPath,
+    [
+      cli,
+      'agent',
+      '--output',
+      'json',
+      '--rules',
+      rules,
+      path.join(repoRoot, 'packages/runtime/rules/palisade_rules.yaml'),
+    ],
+    {
+      stdio: ['ignore', 'ignore', 'ignore'],
+      env: { ...process.env, NODE_OPTIONS: '' },
+    },
+  );
+  await new Promise((r) => setTimeout(r, 6000)); // sensor loaded, engines listed
+  let peak = 0;
+  const sample = () => {
+    const parents = parentsOf();
+    const tree = new Set([parent.pid]);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const [pid, ppid] of parents) if (tree.has(ppid) && !tree.has(pid)) tree.add(pid), (grew = true);
+    }
+    tree.delete(parent.pid);
+    let total = 0;
+    for (const pid of tree) total += rssMb(pid);
+    peak = Math.max(peak, total);
+  };
+  const timer = setInterval(sample, 200);
+  try {
+    await runStorm(storm, ['exec', String(EXECS), '2']);
+    const afterExec = peak;
+    await runStorm(storm, ['open', String(STORM_EVENTS), small, String(STORM_RATE)]);
+    console.log('(d) `palisade agent` as shipped (bundled CLI, its own processes: node + sensor + helpers)');
+    console.log(
+      `    RSS peak during the exec storm ${afterExec.toFixed(1)} MB, after the paced openat storm ${peak.toFixed(1)} MB (target < 150 MB)`,
+    );
+  } finally {
+    clearInterval(timer);
+    parent.kill('SIGTERM');
+  }
 }
 
 await main();

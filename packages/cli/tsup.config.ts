@@ -10,7 +10,7 @@ export default defineConfig({
   target: 'node20',
   outDir: 'dist',
   // tsc writes its output into dist/ too, so tsup must not clean it; the bundle script removes
-  // stale lazy chunks (program-<hash>.js) itself.
+  // stale lazy chunks (dist/chunks/) itself.
   clean: false,
   sourcemap: true,
   banner: {
@@ -21,5 +21,7 @@ export default defineConfig({
   external: [/^(?!@palisade\/|spdx-license-ids)(@[^/]+\/)?[^./][^/]*/],
   esbuildOptions(options) {
     options.conditions = ['source'];
+    // Lazily loaded command groups (program.ts) and their shared code, apart from tsc's output.
+    options.chunkNames = 'chunks/[name]-[hash]';
   },
 });

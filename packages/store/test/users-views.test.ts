@@ -144,6 +144,18 @@ describe.each(['sqlite', 'postgres'] as const)('users and console views on %s', 
     ).rejects.toBeInstanceOf(InputError);
   });
 
+  it('refuses one of two simultaneous creations of the same name with a clear error', async () => {
+    // Both pass the pre-insert check while their scrypt hashes run; the unique index decides.
+    const results = await Promise.allSettled([
+      store.users.create({ tenantId: team, name: 'twin', role: 'analyst', password: PASSWORD }),
+      store.users.create({ tenantId: team, name: 'twin', role: 'read-only', password: PASSWORD }),
+    ]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(rejected.reason).toBeInstanceOf(UsageError);
+    expect(String(rejected.reason.message)).toMatch(/already exists/);
+  });
+
   it('logs in by name or email into a session that carries the current role and tenant', async () => {
     const carol = await store.users.create({
       tenantId: team,
@@ -155,7 +167,10 @@ describe.each(['sqlite', 'postgres'] as const)('users and console views on %s', 
     const login = await store.users.login('Carol@example.com', PASSWORD);
     expect(login.token).toMatch(/^pals_[a-z0-9]{12}_[A-Za-z0-9_-]{43}$/);
     const sessions = await store.db.selectFrom('user_sessions').selectAll().where('user_id', '=', carol.id).execute();
-    expect(JSON.stringify(sessions)).not.toContain(login.token.split('_')[2]);
+    // The secret is everything after the id; it may itself contain '_' (base64url).
+    const secret = login.token.slice('pals_'.length + 13);
+    expect(secret).toHaveLength(43);
+    expect(JSON.stringify(sessions)).not.toContain(secret);
     const who = await store.users.authenticateSession(login.token);
     expect(who).toMatchObject({
       tenantId: team,

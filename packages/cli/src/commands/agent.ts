@@ -31,7 +31,8 @@ import {
 import { UsageError } from '@palisade/core';
 import { DEFAULT_FAILSAFE_TCP_PORTS, ENGINES, type EngineName } from '@palisade/network';
 import { BaselineDetector, type BehaviourProfile, loadProfiles, saveProfiles } from '@palisade/runtime';
-import { PalisadeClient } from '@palisade/server';
+// The client alone: the server package's index would load Fastify, the stores and their drivers.
+import { PalisadeClient } from '@palisade/server/client';
 import { Command, Option } from 'commander';
 import { applyConfigFile, loadConfigFile } from '../config.js';
 import { parseHostPort } from './netpol.js';

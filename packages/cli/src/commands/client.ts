@@ -3,7 +3,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { NotFoundError, UsageError } from '@palisade/core';
-import { PalisadeClient } from '@palisade/server';
+import { PalisadeClient } from '@palisade/server/client';
 import { Command, Option } from 'commander';
 import { applyConfigFile, loadConfigFile } from '../config.js';
 import { loadCredentials } from './credentials.js';

@@ -16,7 +16,7 @@ import {
   scanArtifact,
   writeBaseline,
 } from '@palisade/scanner';
-import { PalisadeClient } from '@palisade/server';
+import { PalisadeClient } from '@palisade/server/client';
 import { Command, Option } from 'commander';
 import { applyConfigFile, defaultCacheDir, loadConfigFile } from '../config.js';
 import { EXIT_FINDINGS } from '../exit.js';

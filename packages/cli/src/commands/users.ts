@@ -4,7 +4,7 @@
 
 import { createInterface } from 'node:readline';
 import { UsageError } from '@palisade/core';
-import { PalisadeClient } from '@palisade/server';
+import { PalisadeClient } from '@palisade/server/client';
 import { Command, Option } from 'commander';
 import { clientOptions, connect, limitOption, print, type Row } from './client.js';
 import { credentialsPath, removeCredentials, saveCredentials } from './credentials.js';

@@ -5,6 +5,7 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import http from 'node:http';
 import { createInterface } from 'node:readline';
 import type { RuntimeContainerMount } from '@palisade/core';
+import { followPodmanEventsFile, PODMAN_EVENTS_FILE, podmanEventsFileUsable } from './podman-events-file.js';
 
 export interface ContainerMetadata {
   id: string;
@@ -87,6 +88,11 @@ export function containerMetadataFromInspect(raw: unknown): ContainerMetadata | 
 export interface PodmanCliOptions {
   binary?: string;
   timeoutMs?: number;
+  /**
+   * podman's events log, read instead of running `podman events` when it exists (default
+   * PODMAN_EVENTS_FILE); null always runs `podman events` (journald event loggers).
+   */
+  eventsFile?: string | null;
 }
 
 /** podman's CLI: one `podman inspect` per unknown container (the enricher caches the answer). */
@@ -94,10 +100,12 @@ export class PodmanCliEngine implements ContainerEngine {
   readonly name = 'podman';
   private readonly binary: string;
   private readonly timeoutMs: number;
+  private readonly eventsFile: string | null;
 
   constructor(opts: PodmanCliOptions = {}) {
     this.binary = opts.binary ?? 'podman';
     this.timeoutMs = opts.timeoutMs ?? 10_000;
+    this.eventsFile = opts.eventsFile === undefined ? PODMAN_EVENTS_FILE : opts.eventsFile;
   }
 
   inspect(id: string): Promise<ContainerMetadata | undefined> {
@@ -150,10 +158,14 @@ export class PodmanCliEngine implements ContainerEngine {
   }
 
   /**
-   * Follows `podman events` and calls `onChange(id)` for every container event, so cached
+   * Follows podman's events log file (or `podman events` where podman logs events to journald) and
+   * calls `onChange(id)` for every container event, so cached
    * metadata can be dropped when a container is renamed, removed or re-created. Returns a stopper.
    */
   watch(onChange: (id: string, status: string) => void, since?: Date): () => void {
+    if (this.eventsFile !== null && podmanEventsFileUsable(this.eventsFile)) {
+      return followPodmanEventsFile(this.eventsFile, (e) => onChange(e.id, e.status), since);
+    }
     const args = ['events', '--format', 'json', '--filter', 'type=container'];
     // --since replays what happened between the caller's snapshot and this subscription.
     if (since) args.push('--since', since.toISOString());

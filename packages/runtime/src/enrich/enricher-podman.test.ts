@@ -17,6 +17,7 @@ import {
 import { CgroupIdIndex } from './cgroup-id-index.js';
 import { DockerApiEngine, PodmanCliEngine } from './container-engines.js';
 import { Enricher } from './enricher.js';
+import { podmanEventsFileUsable } from './podman-events-file.js';
 import { readProc } from './proc-reader.js';
 
 /** Host pids whose cgroup names the container. */
@@ -160,27 +161,37 @@ describe('Enricher with real podman containers (root)', () => {
     }
   }, 60_000);
 
-  it('forgets a container when podman reports it removed', async () => {
-    const name = `${base}-w`;
-    containers.push(name);
-    const w = await runContainer(image, name);
-    const engine = new PodmanCliEngine();
-    const e = new Enricher({ engines: [engine] });
-    expect((await e.lookup(w.id))?.name).toBe(name);
-    const seen: string[] = [];
-    const since = new Date(Date.now() - 1000);
-    const stop = engine.watch((id, status) => {
-      if (id !== w.id) return;
-      seen.push(status);
-      e.forget(id);
-    }, since);
-    try {
-      await podman('rm', '-f', '-t', '0', name);
-      for (let i = 0; i < 100 && !seen.includes('remove'); i++) await new Promise((r) => setTimeout(r, 100));
-      expect(seen).toContain('remove');
-      expect(await e.lookup(w.id)).toBeUndefined();
-    } finally {
-      stop();
-    }
-  }, 60_000);
+  // This host's podman logs events to a file (read directly); `podman events` is the journald case.
+  it.each([
+    ['its events log file', undefined],
+    ['`podman events`', null],
+  ] as const)(
+    'forgets a container when podman reports it removed, read from %s',
+    async (_how, eventsFile) => {
+      const name = `${base}-w${eventsFile === null ? 'c' : 'f'}`;
+      containers.push(name);
+      const w = await runContainer(image, name);
+      // The file case must really read the file, not fall back to `podman events`.
+      if (eventsFile === undefined) expect(podmanEventsFileUsable()).toBe(true);
+      const engine = new PodmanCliEngine({ eventsFile });
+      const e = new Enricher({ engines: [engine] });
+      expect((await e.lookup(w.id))?.name).toBe(name);
+      const seen: string[] = [];
+      const since = new Date(Date.now() - 1000);
+      const stop = engine.watch((id, status) => {
+        if (id !== w.id) return;
+        seen.push(status);
+        e.forget(id);
+      }, since);
+      try {
+        await podman('rm', '-f', '-t', '0', name);
+        for (let i = 0; i < 100 && !seen.includes('remove'); i++) await new Promise((r) => setTimeout(r, 100));
+        expect(seen).toContain('remove');
+        expect(await e.lookup(w.id)).toBeUndefined();
+      } finally {
+        stop();
+      }
+    },
+    60_000,
+  );
 });

@@ -221,7 +221,14 @@ export function createUserRepository(db: Kysely<Database>) {
         password_changed_at: now,
         last_login_at: null,
       };
-      await db.insertInto('users').values(row).execute();
+      try {
+        await db.insertInto('users').values(row).execute();
+      } catch (err) {
+        // Two creations of one name at the same moment both pass ensureUnique; the unique index
+        // decides, and the loser gets the same clear error as a sequential duplicate.
+        if (isUniqueViolation(err)) throw new UsageError(`a user with name "${name}" already exists`);
+        throw err;
+      }
       return toUser(row);
     },
 
@@ -399,3 +406,9 @@ export function createUserRepository(db: Kysely<Database>) {
 }
 
 export type UserRepository = ReturnType<typeof createUserRepository>;
+
+/** SQLite's and PostgreSQL's unique-constraint errors. */
+function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';
+}

@@ -4,10 +4,10 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { connect, type NatsConnection } from 'nats';
+import { freePort } from './free-port.js';
 
 export interface NatsServerFixture {
   /** nats://127.0.0.1:PORT */
@@ -26,18 +26,6 @@ export function natsServerBinary(): string {
     if (existsSync(candidate)) return candidate;
   }
   throw new Error('nats-server not found: install the Debian package nats-server (bash scripts/install-deps.sh)');
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** Starts nats-server and resolves once it logs that it is ready (JetStream included). */

@@ -1,13 +1,14 @@
 // NATS JetStream bus against real nats-server processes: fan-out between replicas, survival of a
 // NATS restart, message ids for dedupe, token auth, and the errors an operator sees.
 
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { connect } from 'nats';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { freePort, type NatsServerFixture, startNatsServer } from '../../../test-support/nats.js';
+import { freePort } from '../../../test-support/free-port.js';
+import { type NatsServerFixture, startNatsServer } from '../../../test-support/nats.js';
+import { selfSignedCert } from '../../../test-support/tls.js';
 import { NatsEventBus } from './nats-bus.js';
 import { openBus } from './open-bus.js';
 
@@ -170,25 +171,12 @@ describe('NatsEventBus with token auth on a real nats-server', () => {
 describe('NatsEventBus over TLS on a real nats-server', () => {
   let nats: NatsServerFixture;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'h3-nats-tls-'));
-  const cert = path.join(dir, 'cert.pem');
-  const key = path.join(dir, 'key.pem');
+  let cert = '';
   beforeAll(async () => {
-    // A self-signed certificate for 127.0.0.1, which the client trusts as its own CA.
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1'].concat([
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-      ]),
-      { stdio: 'ignore' },
-    );
-    nats = await startNatsServer(['--tls', '--tlscert', cert, '--tlskey', key]);
+    // The client trusts the self-signed certificate as its own CA.
+    const made = selfSignedCert(dir);
+    cert = made.cert;
+    nats = await startNatsServer(['--tls', '--tlscert', made.cert, '--tlskey', made.key]);
   });
   afterAll(async () => {
     await nats?.stop();

@@ -4,11 +4,13 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import Ajv from 'ajv';
-import addFormats from 'ajv-formats';
+import { Ajv } from 'ajv';
+import addFormatsPlugin from 'ajv-formats';
 import { spdx23RequiredSchema } from './spdx-2.3-required.schema.js';
 
 const require = createRequire(import.meta.url);
+// ajv-formats is CommonJS: its function is the module itself, and also its `default`.
+const addFormats = addFormatsPlugin.default;
 
 function readJson(file: string): Record<string, unknown> {
   return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
@@ -42,7 +44,7 @@ export function sarif210Validator() {
   // One pattern in it (a language tag) is not valid under the `u` flag, so compile without it.
   const ajv = new Ajv({ strict: false, allErrors: true, unicodeRegExp: false });
   addFormats(ajv);
-  return ajv.compile({ ...rest, $id: id });
+  return ajv.compile({ ...rest, $id: id as string });
 }
 
 export function spdx23Validator() {

@@ -208,6 +208,15 @@ describe('SensorStreamDecoder', () => {
     expect(events[4]).toMatchObject({ type: 'copy_file_range', fd: { num: 1 }, params: { size: 4096, in_fd: 3 } });
   });
 
+  it('decodes a socket call that carries no address block without reading past the record', () => {
+    // nr 49 = bind, hasAddr 0: the fuzzer once turned a write record into this shape.
+    const rec = writeRecord(6, 49, '', 5, 0);
+    const { decoder, events } = collect();
+    decoder.push(rec);
+    expect(events[0]).toMatchObject({ type: 'bind', params: { fd: 5 } });
+    expect(events[0]?.net).toBeUndefined();
+  });
+
   it('throws InputError, and nothing else, on a corrupted write record', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 160 }), fc.integer({ min: 0, max: 255 }), (pos, byte) => {

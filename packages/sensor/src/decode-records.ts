@@ -399,7 +399,7 @@ export class SensorStreamDecoder {
       case 'accept4':
       case 'bind':
       case 'listen':
-        decodeSocketCall(ev, name, rec, dirEnd, fd0, a1, str1);
+        decodeSocketCall(ev, name, rec, hasAddr ? dirEnd : undefined, fd0, a1, str1);
         return ev;
       case 'setuid':
         ev.params = { uid: rec.readUInt32LE(Syscall.arg0) };
@@ -479,19 +479,21 @@ function decodeSocketCall(
   ev: RuntimeEvent,
   name: string,
   rec: Buffer,
-  addrOff: number,
+  addrOff: number | undefined,
   fd0: number,
   a1: number,
   unixPath: string,
 ): void {
-  const family = rec.readUInt16LE(addrOff + Addr.family);
-  const lport = rec.readUInt16LE(addrOff + Addr.lport);
-  const rport = rec.readUInt16LE(addrOff + Addr.rport);
-  const protoNum = rec[addrOff + Addr.proto];
   const res = ev.res ?? 0;
   const isAccept = name === 'accept' || name === 'accept4';
   ev.params = isAccept ? { fd: res } : { fd: fd0 };
   if (name === 'listen') ev.params.backlog = a1;
+  // No address block (the kernel could not read one): the call, without its endpoints.
+  if (addrOff === undefined) return;
+  const family = rec.readUInt16LE(addrOff + Addr.family);
+  const lport = rec.readUInt16LE(addrOff + Addr.lport);
+  const rport = rec.readUInt16LE(addrOff + Addr.rport);
+  const protoNum = rec[addrOff + Addr.proto];
   if (family === AF_UNIX) {
     ev.fd = { name: unixPath, type: 'unix', num: isAccept ? res : fd0 };
     ev.params.addr = unixPath;

@@ -62,3 +62,18 @@ export async function createHarness(
 export function bearer(token: string): { authorization: string } {
   return { authorization: `Bearer ${token}` };
 }
+
+/**
+ * Posts `events` as NDJSON with tenant A's agent token, throws unless the server answers 200, and
+ * waits until the outputs have handled what the batch raised.
+ */
+export async function ingestEvents(harness: Harness, events: object[]): Promise<void> {
+  const r = await harness.app.inject({
+    method: 'POST',
+    url: '/api/v1/events',
+    headers: { ...bearer(harness.tokens.A.agent), 'content-type': 'application/x-ndjson' },
+    payload: events.map((e) => JSON.stringify(e)).join('\n'),
+  });
+  if (r.statusCode !== 200) throw new Error(`POST /events answered ${r.statusCode}: ${r.body}`);
+  await harness.app.palisade.outputs?.idle();
+}

@@ -1,15 +1,13 @@
 // A server in a child process is killed with SIGKILL in the middle of event ingestion and restarted
 // on the same SQLite file: every acknowledged event is there, and a full resend duplicates nothing.
 
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { openStore } from '@palisade/store';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../../../test-support/paths.js';
+import { bundleServerChild, exited, killChildren, startServerChild } from './fixtures/child-server.js';
 
 const TOKEN = `pal_killtest_${'k'.repeat(43)}`;
 let bundle: string;
@@ -17,58 +15,18 @@ let dataDir: string;
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
-  // Bundle our workspace sources for plain node; npm dependencies stay external and resolve from
-  // the repository's node_modules, so the bundle lives under it.
-  const outDir = path.join(repoRoot, 'node_modules/.cache/palisade-server-test');
-  mkdirSync(outDir, { recursive: true });
-  bundle = path.join(outDir, `server-child-${process.pid}.mjs`);
-  await build({
-    entryPoints: [path.join(import.meta.dirname, 'fixtures/server-child.ts')],
-    outfile: bundle,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    conditions: ['source'],
-    logLevel: 'silent',
-    plugins: [
-      {
-        name: 'external-npm',
-        setup(b) {
-          b.onResolve({ filter: /^[^./]/ }, (args) =>
-            args.path.startsWith('@palisade/') ? undefined : { path: args.path, external: true },
-          );
-        },
-      },
-    ],
-  });
+  bundle = await bundleServerChild(path.join(import.meta.dirname, 'fixtures/server-child.ts'), 'server-child');
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'palisade-kill-'));
 });
 
 afterAll(() => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  killChildren(children);
   rmSync(dataDir, { recursive: true, force: true });
   rmSync(bundle, { force: true });
 });
 
-async function startChild(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [bundle, dataDir, TOKEN], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let stderr = '';
-  child.stderr?.on('data', (d) => {
-    stderr += String(d);
-  });
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  const url = await new Promise<string>((resolve, reject) => {
-    lines.once('line', (line) => resolve((JSON.parse(line) as { url: string }).url));
-    child.once('exit', (code) => reject(new Error(`server child exited (${code}) before listening: ${stderr}`)));
-  });
-  return { child, url };
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
+function startChild(): Promise<{ child: ChildProcess; url: string }> {
+  return startServerChild(bundle, [dataDir, TOKEN], children);
 }
 
 function batch(n: number, size: number): string {

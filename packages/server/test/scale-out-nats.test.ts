@@ -2,16 +2,14 @@
 // (--bus nats://…): an agent long-polling replica A for its policies gets the change made through
 // replica B. With the in-process bus replica A would never hear of it and answer 304 at the deadline.
 
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type NatsServerFixture, startNatsServer } from '../../../test-support/nats.js';
-import { repoRoot } from '../../../test-support/paths.js';
 import { type PostgresFixture, startPostgres } from '../../store/test/postgres-fixture.js';
+import { bundleServerChild, killChildren, startServerChild } from './fixtures/child-server.js';
 
 const ADMIN = `pal_h3scale_${'s'.repeat(43)}`;
 let bundle: string;
@@ -21,35 +19,12 @@ const dataDirs: string[] = [];
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
-  // Our workspace sources bundled for plain node; npm dependencies stay external (see kill-restart).
-  const outDir = path.join(repoRoot, 'node_modules/.cache/palisade-server-test');
-  mkdirSync(outDir, { recursive: true });
-  bundle = path.join(outDir, `h3-replica-child-${process.pid}.mjs`);
-  await build({
-    entryPoints: [path.join(import.meta.dirname, 'fixtures/replica-child.ts')],
-    outfile: bundle,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    conditions: ['source'],
-    logLevel: 'silent',
-    plugins: [
-      {
-        name: 'external-npm',
-        setup(b) {
-          b.onResolve({ filter: /^[^./]/ }, (args) =>
-            args.path.startsWith('@palisade/') ? undefined : { path: args.path, external: true },
-          );
-        },
-      },
-    ],
-  });
+  bundle = await bundleServerChild(path.join(import.meta.dirname, 'fixtures/replica-child.ts'), 'h3-replica-child');
   [pg, nats] = await Promise.all([startPostgres(), startNatsServer()]);
 });
 
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  killChildren(children);
   await nats?.stop();
   await pg?.stop();
   for (const d of dataDirs) rmSync(d, { recursive: true, force: true });
@@ -59,19 +34,8 @@ afterAll(async () => {
 async function startReplica(opts: Record<string, unknown>): Promise<string> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'h3-replica-'));
   dataDirs.push(dataDir);
-  const child = spawn(process.execPath, [bundle, JSON.stringify({ dataDir, ...opts })], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let stderr = '';
-  child.stderr?.on('data', (d) => {
-    stderr += String(d);
-  });
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  return new Promise<string>((resolve, reject) => {
-    lines.once('line', (line) => resolve((JSON.parse(line) as { url: string }).url));
-    child.once('exit', (code) => reject(new Error(`replica exited (${code}) before listening: ${stderr}`)));
-  });
+  const { url } = await startServerChild(bundle, [JSON.stringify({ dataDir, ...opts })], children);
+  return url;
 }
 
 async function call(url: string, token: string, method: string, route: string, body?: unknown, headers = {}) {

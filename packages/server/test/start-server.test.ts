@@ -1,13 +1,13 @@
 // startServer on a real port: first-start bootstrap only once, the typed client against it,
 // graceful close, TLS with a certificate made by openssl, and clear errors for bad options.
 
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { AuthError, InputError, NotFoundError, UsageError } from '@palisade/core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { selfSignedCert } from '../../../test-support/tls.js';
 import { finding, report } from '../../store/test/sample-report.js';
 import { PalisadeClient } from '../src/client.js';
 import { startServer } from '../src/start-server.js';
@@ -73,31 +73,7 @@ describe('startServer', () => {
 
   it('serves over TLS when given a certificate and key', async () => {
     const dir = tempDir();
-    const cert = path.join(dir, 'cert.pem');
-    const key = path.join(dir, 'key.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-      ],
-      { stdio: 'ignore' },
-    );
+    const { cert, key } = selfSignedCert(dir);
     const s = await startServer({
       dataDir: dir,
       port: 0,

@@ -2,33 +2,13 @@
 // event as sent, and the outputs' outbox: written with the alerts, leased per server, dead-lettered
 // and requeued in one transaction. Run against embedded SQLite and a real PostgreSQL.
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type IncomingEvent, openStore, type Store } from '../src/index.js';
-import { type PostgresFixture, startPostgres } from './postgres-fixture.js';
+import type { IncomingEvent, Store } from '../src/index.js';
+import { useStoreFixture } from './store-fixture.js';
 
-let pgFixture: PostgresFixture | undefined;
-const tmpDirs: string[] = [];
-
-beforeAll(async () => {
-  pgFixture = await startPostgres();
-}, 120_000);
-
-afterAll(async () => {
-  await pgFixture?.stop();
-  for (const d of tmpDirs) rmSync(d, { recursive: true, force: true });
-});
-
-async function open(kind: 'sqlite' | 'postgres'): Promise<Store> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'palisade-store-outbox-'));
-  tmpDirs.push(dataDir);
-  if (kind === 'sqlite') return openStore({ dataDir });
-  if (!pgFixture) throw new Error('postgres fixture did not start');
-  return openStore({ dataDir, db: await pgFixture.newDatabaseUrl() });
-}
+const stores = useStoreFixture('palisade-store-outbox-');
+const open = stores.open;
 
 const alert = (id: string, extra: Record<string, unknown> = {}): IncomingEvent => ({
   id,

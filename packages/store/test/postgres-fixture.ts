@@ -3,27 +3,15 @@
 
 import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { freePort } from '../../../test-support/free-port.js';
 import { repoRoot } from '../../../test-support/paths.js';
 
 const run = promisify(execFile);
 const script = path.join(repoRoot, 'scripts/postgres.sh');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export interface PostgresFixture {
   /** A fresh, empty database on the cluster, created for the caller. */

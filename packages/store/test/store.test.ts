@@ -1,33 +1,15 @@
 // The repository suite, run once against embedded SQLite and once against a real PostgreSQL.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { AuthError, InputError, UsageError } from '@palisade/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeCursor, encodeCursor, openStore, type Store } from '../src/index.js';
-import { type PostgresFixture, startPostgres } from './postgres-fixture.js';
 import { finding, report } from './sample-report.js';
+import { useStoreFixture } from './store-fixture.js';
 
-let pgFixture: PostgresFixture | undefined;
-const tmpDirs: string[] = [];
-
-beforeAll(async () => {
-  pgFixture = await startPostgres();
-});
-
-afterAll(async () => {
-  await pgFixture?.stop();
-  for (const d of tmpDirs) rmSync(d, { recursive: true, force: true });
-});
-
-async function open(kind: 'sqlite' | 'postgres'): Promise<Store> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'palisade-store-'));
-  tmpDirs.push(dataDir);
-  if (kind === 'sqlite') return openStore({ dataDir });
-  if (!pgFixture) throw new Error('postgres fixture did not start');
-  return openStore({ dataDir, db: await pgFixture.newDatabaseUrl() });
-}
+const stores = useStoreFixture('palisade-store-');
+const open = stores.open;
 
 describe.each(['sqlite', 'postgres'] as const)('store on %s', (kind) => {
   let store: Store;
@@ -197,7 +179,7 @@ describe.each(['sqlite', 'postgres'] as const)('store on %s', (kind) => {
     expect(await store.events.count('root')).toBe(1500);
     const alerts = await store.events.listAlerts('/root/', {}, { limit: 1000 });
     expect(alerts.items).toHaveLength(150);
-    expect(alerts.items[0]?.ts >= (alerts.items[1]?.ts ?? '')).toBe(true);
+    expect((alerts.items[0]?.ts ?? '') >= (alerts.items[1]?.ts ?? '')).toBe(true);
   });
 
   it('registers agents idempotently and records heartbeats', async () => {
@@ -246,8 +228,7 @@ describe('cursor encoding', () => {
 
 describe('store on sqlite (files)', () => {
   it('keeps data across reopen and runs migrations only once', async () => {
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'palisade-store-'));
-    tmpDirs.push(dataDir);
+    const dataDir = stores.tempDir();
     const s1 = await openStore({ dataDir });
     await s1.tenants.createRoot('Acme');
     await s1.close();
@@ -257,8 +238,7 @@ describe('store on sqlite (files)', () => {
   });
 
   it('names the file when it cannot be opened', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'palisade-store-'));
-    tmpDirs.push(dir);
+    const dir = stores.tempDir();
     const notADir = path.join(dir, 'plain-file');
     writeFileSync(notADir, 'x');
     const err = await openStore({ dataDir: path.join(notADir, 'data') }).catch((e: unknown) => e);

@@ -1,8 +1,3 @@
-// Users and sessions, posture snapshots and trends, workload risk ranking and images, once on
-// embedded SQLite and once on a real PostgreSQL.
-
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { AuthError, InputError, UsageError } from '@palisade/core';
 import SqliteDatabase from 'better-sqlite3';
@@ -10,38 +5,20 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrations, openStore, type Store } from '../src/index.js';
-import { type PostgresFixture, startPostgres } from './postgres-fixture.js';
 import { finding, report } from './sample-report.js';
+import { useStoreFixture } from './store-fixture.js';
 
-let pgFixture: PostgresFixture | undefined;
-const tmpDirs: string[] = [];
-
-beforeAll(async () => {
-  pgFixture = await startPostgres();
-});
-
-afterAll(async () => {
-  await pgFixture?.stop();
-  for (const d of tmpDirs) rmSync(d, { recursive: true, force: true });
-});
-
-async function open(kind: 'sqlite' | 'postgres'): Promise<Store> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'h2-store-'));
-  tmpDirs.push(dataDir);
-  if (kind === 'sqlite') return openStore({ dataDir });
-  if (!pgFixture) throw new Error('postgres fixture did not start');
-  return openStore({ dataDir, db: await pgFixture.newDatabaseUrl() });
-}
+const stores = useStoreFixture('h2-store-');
+const open = stores.open;
 
 const DAY = 24 * 3600 * 1000;
 const PASSWORD = 'correct horse battery';
 
 describe.each(['sqlite', 'postgres'] as const)('migration 0006 on %s', (kind) => {
   it("backfills today's posture snapshot from findings stored before it", async () => {
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'h2-migrate-'));
-    tmpDirs.push(dataDir);
+    const dataDir = stores.tempDir();
     const file = path.join(dataDir, 'palisade.db');
-    const url = kind === 'postgres' ? await pgFixture?.newDatabaseUrl() : undefined;
+    const url = kind === 'postgres' ? await stores.databaseUrl() : undefined;
     const db = new Kysely<unknown>({
       dialect: url
         ? new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) })

@@ -3,12 +3,13 @@
 // (--netpol-bridges) the enforcer dispatches them by address and guards their ports; a container
 // discovered later is enforced after the next apply; removeOnExit deletes both tables.
 
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Endpoint, watchEndpoints } from '@palisade/network';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { addBridge, inNs, NetnsLab, probeTcp, SERVE_PORTS } from '../../../../test-support/netns-lab.js';
+import { allowIngress, workloadEndpoint, yamlDocs } from '../../../../test-support/netpol-yaml.js';
 import { startNetworkEnforcer } from '../../src/network-enforcer.js';
 import { waitFor } from '../support.js';
 
@@ -23,70 +24,31 @@ type Name = keyof typeof WORKLOADS;
 const ns = (n: Name) => `${prefix}-g${n}`;
 const ipOf = (n: Name) => `10.77.0.${WORKLOADS[n]}`;
 
-const POLICY = `apiVersion: projectcalico.org/v3
-kind: WorkloadEndpoint
-metadata: { name: a, namespace: shop, labels: { app: a } }
-spec: { interfaceName: h10ga, ipNetworks: [${ipOf('a')}/32] }
----
-apiVersion: projectcalico.org/v3
-kind: WorkloadEndpoint
-metadata: { name: b, namespace: shop, labels: { app: b } }
-spec: { interfaceName: h10gb, ipNetworks: [${ipOf('b')}/32] }
----
-apiVersion: projectcalico.org/v3
-kind: GlobalNetworkPolicy
-metadata: { name: b-from-a }
-spec:
-  selector: app == 'b'
-  types: [Ingress]
-  ingress:
-    - { action: Allow, protocol: TCP, source: { selector: app == 'a' }, destination: { ports: [81] } }
-`;
+const POLICY = yamlDocs(
+  workloadEndpoint({ name: 'a', namespace: 'shop', interfaceName: 'h10ga', ips: [ipOf('a')] }),
+  workloadEndpoint({ name: 'b', namespace: 'shop', interfaceName: 'h10gb', ips: [ipOf('b')] }),
+  allowIngress({ name: 'b-from-a', to: 'b', from: 'a', ports: [81] }),
+);
 
-const created: string[] = [];
-const children: ChildProcess[] = [];
+const lab = new NetnsLab();
 let tmp: string;
-const sh = (...args: string[]) =>
-  execFileSync(args[0]!, args.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-const inNs = (name: string, ...args: string[]) => sh('ip', 'netns', 'exec', name, ...args);
 
-const SERVE = `const net=require('node:net');for(const p of [80,81])net.createServer(s=>{s.on('error',()=>{});s.end('ok')}).listen(p,'0.0.0.0');`;
-const PROBE = `const s=require('node:net').connect(+process.argv[2],process.argv[1]);const t=setTimeout(()=>{s.destroy();console.log('timeout')},1200);
-s.on('connect',()=>{clearTimeout(t);s.destroy();console.log('open')});s.on('error',e=>{clearTimeout(t);console.log('error:'+e.code)});`;
-const probe = (from: Name, port: number) =>
-  inNs(ns(from), process.execPath, '-e', PROBE, ipOf('b'), String(port)).trim();
+const probe = (from: Name, port: number) => probeTcp(ns(from), ipOf('b'), port);
 const tables = () => inNs(NODE, 'nft', 'list', 'tables');
 
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'h10-agent-bridge-'));
   fs.writeFileSync(path.join(tmp, 'policy.yaml'), POLICY);
-  sh('ip', 'netns', 'add', NODE);
-  created.push(NODE);
-  inNs(NODE, 'ip', 'link', 'set', 'lo', 'up');
-  inNs(NODE, 'ip', 'link', 'add', BRIDGE, 'type', 'bridge');
-  inNs(NODE, 'ip', 'link', 'set', BRIDGE, 'up');
-  for (const n of Object.keys(WORKLOADS) as Name[]) {
-    sh('ip', 'netns', 'add', ns(n));
-    created.push(ns(n));
-    sh('ip', 'link', 'add', `h10g${n}`, 'netns', NODE, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns(n));
-    inNs(NODE, 'ip', 'link', 'set', `h10g${n}`, 'master', BRIDGE, 'up');
-    inNs(ns(n), 'ip', 'link', 'set', 'lo', 'up');
-    inNs(ns(n), 'ip', 'addr', 'add', `${ipOf(n)}/24`, 'dev', 'eth0');
-    inNs(ns(n), 'ip', 'link', 'set', 'eth0', 'up');
-  }
-  children.push(spawn('ip', ['netns', 'exec', ns('b'), process.execPath, '-e', SERVE], { stdio: 'ignore' }));
+  lab.addNs(NODE);
+  addBridge(NODE, BRIDGE);
+  for (const n of Object.keys(WORKLOADS) as Name[])
+    lab.addBridgedWorkload(NODE, BRIDGE, ns(n), `h10g${n}`, `${ipOf(n)}/24`);
+  lab.spawnNode(ns('b'), SERVE_PORTS, ['[80,81]']);
   await waitFor(() => probe('a', 80) === 'open', 'the lab server to answer');
 });
 
 afterAll(() => {
-  for (const c of children) c.kill('SIGKILL');
-  for (const name of created.reverse()) {
-    try {
-      sh('ip', 'netns', 'del', name);
-    } catch {
-      // already gone
-    }
-  }
+  lab.cleanup();
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 

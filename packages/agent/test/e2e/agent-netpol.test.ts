@@ -3,13 +3,14 @@
 // (--netpol-netns), never in the host's own ruleset. Policies come from a local file and from a
 // real server (SQLite in a temp dir) through the agent's long-poll; connections are real TCP.
 
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Endpoint, watchEndpoints } from '@palisade/network';
 import { PalisadeClient, startServer } from '@palisade/server';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { inNs, NetnsLab, probeTcpMany, SERVE_PORTS, sh } from '../../../../test-support/netns-lab.js';
+import { allowIngress, workloadEndpoint, yamlDocs } from '../../../../test-support/netpol-yaml.js';
 import { query, startTinyDns } from '../../../network/test/support/tiny-dns.js';
 import { NETWORK_POLICY_RULE, type NetworkEnforcer, startNetworkEnforcer } from '../../src/network-enforcer.js';
 import { type PolicySync, startPolicySync } from '../../src/policy-sync.js';
@@ -30,53 +31,27 @@ const WORKLOADS = {
 type Name = keyof typeof WORKLOADS;
 const ipOf = (n: Name) => `10.61.${WORKLOADS[n].net}.2`;
 
-const LOCAL = `apiVersion: projectcalico.org/v3
-kind: WorkloadEndpoint
-metadata: { name: fe, namespace: shop, labels: { app: frontend } }
-spec: { interfaceName: h6fe, ipNetworks: [10.61.1.2/32] }
----
-apiVersion: projectcalico.org/v3
-kind: WorkloadEndpoint
-metadata: { name: api, namespace: shop, labels: { app: api } }
-spec: { interfaceName: h6api, ipNetworks: [10.61.2.2/32] }
----
-apiVersion: projectcalico.org/v3
-kind: NetworkPolicy
-metadata: { name: api-ingress, namespace: shop }
-spec:
-  selector: app == 'api'
-  types: [Ingress]
-  ingress:
-    - action: Allow
-      protocol: TCP
-      source: { selector: app == 'frontend' }
-      destination: { ports: [8080] }
-`;
-const SERVER_POLICY = `apiVersion: projectcalico.org/v3
-kind: NetworkPolicy
-metadata: { name: api-metrics, namespace: shop }
-spec:
-  selector: app == 'api'
-  types: [Ingress]
-  ingress:
-    - action: Allow
-      protocol: TCP
-      source: { selector: app == 'frontend' }
-      destination: { ports: [9090] }
-`;
+const ENDPOINTS = [
+  workloadEndpoint({ name: 'fe', namespace: 'shop', app: 'frontend', interfaceName: 'h6fe', ips: ['10.61.1.2'] }),
+  workloadEndpoint({ name: 'api', namespace: 'shop', interfaceName: 'h6api', ips: ['10.61.2.2'] }),
+];
+
+const LOCAL = yamlDocs(
+  ...ENDPOINTS,
+  allowIngress({ name: 'api-ingress', namespace: 'shop', to: 'api', from: 'frontend', ports: [8080] }),
+);
+const SERVER_POLICY = allowIngress({
+  name: 'api-metrics',
+  namespace: 'shop',
+  to: 'api',
+  from: 'frontend',
+  ports: [9090],
+});
 
 // fe may only resolve names and reach api by its DNS name.
-const DNS_POLICY = `apiVersion: projectcalico.org/v3
-kind: WorkloadEndpoint
-metadata: { name: fe, namespace: shop, labels: { app: frontend } }
-spec: { interfaceName: h6fe, ipNetworks: [10.61.1.2/32] }
----
-apiVersion: projectcalico.org/v3
-kind: WorkloadEndpoint
-metadata: { name: api, namespace: shop, labels: { app: api } }
-spec: { interfaceName: h6api, ipNetworks: [10.61.2.2/32] }
----
-apiVersion: projectcalico.org/v3
+const DNS_POLICY = yamlDocs(
+  ...ENDPOINTS,
+  `apiVersion: projectcalico.org/v3
 kind: GlobalNetworkPolicy
 metadata: { name: fe-egress }
 spec:
@@ -85,26 +60,15 @@ spec:
   egress:
     - { action: Allow, protocol: UDP, destination: { ports: [53] } }
     - { action: Allow, protocol: TCP, destination: { domains: [api.h6.test] } }
-`;
+`,
+);
 
-const created: string[] = [];
-const servers: ChildProcess[] = [];
+const lab = new NetnsLab();
 let tmp: string;
 let server: Awaited<ReturnType<typeof startServer>>;
 let admin: PalisadeClient;
 let agentToken: string;
 let agentId: string;
-
-function sh(...args: string[]): string {
-  return execFileSync(args[0]!, args.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
-const inNs = (ns: string, ...args: string[]) => sh('ip', 'netns', 'exec', ns, ...args);
-
-const SERVE =
-  "const net=require('node:net');for(const p of JSON.parse(process.argv[1]))net.createServer(s=>{s.on('error',()=>{});s.end('ok')}).listen(p,'0.0.0.0');";
-const PROBE = `const net=require('node:net');Promise.all(JSON.parse(process.argv[1]).map(([h,p])=>new Promise(r=>{
-const s=net.connect({host:h,port:p});const t=setTimeout(()=>{s.destroy();r('timeout')},1000);
-s.on('connect',()=>{clearTimeout(t);s.destroy();r('open')});s.on('error',e=>{clearTimeout(t);r(e.code)})}))).then(x=>console.log(JSON.stringify(x)));`;
 
 function readFlows(file: string): { action: string; destinationPort?: number; source: { name?: string } }[] {
   if (!fs.existsSync(file)) return [];
@@ -116,41 +80,21 @@ function readFlows(file: string): { action: string; destinationPort?: number; so
 }
 
 /** Real TCP connects from a workload namespace: open, timeout (dropped) or an errno. */
-function probe(from: Name, targets: [Name, number][]): string[] {
-  const out = inNs(
+const probe = (from: Name, targets: [Name, number][]) =>
+  probeTcpMany(
     WORKLOADS[from].ns,
-    process.execPath,
-    '-e',
-    PROBE,
-    JSON.stringify(targets.map(([n, p]) => [ipOf(n), p])),
+    targets.map(([n, p]) => [ipOf(n), p]),
   );
-  return JSON.parse(out) as string[];
-}
 
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'h6-agent-netpol-'));
   fs.writeFileSync(path.join(tmp, 'local.yaml'), LOCAL);
   fs.writeFileSync(path.join(tmp, 'dns.yaml'), DNS_POLICY);
-  sh('ip', 'netns', 'add', NODE);
-  created.push(NODE);
-  inNs(NODE, 'sysctl', '-qw', 'net.ipv4.ip_forward=1');
+  lab.addRouter(NODE);
   inNs(NODE, 'ip', 'link', 'set', 'lo', 'up');
   for (const w of Object.values(WORKLOADS)) {
-    sh('ip', 'netns', 'add', w.ns);
-    created.push(w.ns);
-    sh('ip', 'link', 'add', w.ifname, 'netns', NODE, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', w.ns);
-    inNs(NODE, 'ip', 'addr', 'add', `10.61.${w.net}.1/24`, 'dev', w.ifname);
-    inNs(NODE, 'ip', 'link', 'set', w.ifname, 'up');
-    inNs(w.ns, 'ip', 'link', 'set', 'lo', 'up');
-    inNs(w.ns, 'ip', 'addr', 'add', `10.61.${w.net}.2/24`, 'dev', 'eth0');
-    inNs(w.ns, 'ip', 'link', 'set', 'eth0', 'up');
-    inNs(w.ns, 'ip', 'route', 'add', 'default', 'via', `10.61.${w.net}.1`);
-    if (w.ports.length > 0)
-      servers.push(
-        spawn('ip', ['netns', 'exec', w.ns, process.execPath, '-e', SERVE, JSON.stringify(w.ports)], {
-          stdio: 'ignore',
-        }),
-      );
+    lab.addRoutedWorkload(NODE, w.ns, w.ifname, `10.61.${w.net}`);
+    if (w.ports.length > 0) lab.spawnNode(w.ns, SERVE_PORTS, [JSON.stringify(w.ports)]);
   }
   await waitFor(() => {
     const r = probe('fe', [
@@ -177,14 +121,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const s of servers) s.kill('SIGKILL');
-  for (const ns of created.reverse()) {
-    try {
-      sh('ip', 'netns', 'del', ns);
-    } catch {
-      // already gone
-    }
-  }
+  lab.cleanup();
   await server?.close();
   fs.rmSync(tmp, { recursive: true, force: true });
 });

@@ -3,11 +3,13 @@
 // changed policy file, and after SIGTERM the table stays in force (fail-static) unless
 // --netpol-remove-on-exit.
 
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inNs, linkVeth, NetnsLab, probeTcp, SERVE_PORTS } from '../../../../test-support/netns-lab.js';
+import { workloadEndpoint, yamlDocs } from '../../../../test-support/netpol-yaml.js';
 import { palisadeBin } from './cli-harness.js';
 
 const NODE = `h6${process.pid}-cn`;
@@ -15,12 +17,10 @@ const WORK_NS = `h6${process.pid}-cw`;
 const TABLE = 'h6cli';
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'h6-agent-netpol-cli-'));
 const policyFile = path.join(work, 'policy.yaml');
-const policy = (ports: number[]) => `apiVersion: projectcalico.org/v3
-kind: WorkloadEndpoint
-metadata: { name: srv, namespace: demo, labels: { app: srv } }
-spec: { interfaceName: h6cw, ipNetworks: [10.66.0.2/32] }
----
-apiVersion: projectcalico.org/v3
+const policy = (ports: number[]) =>
+  yamlDocs(
+    workloadEndpoint({ name: 'srv', namespace: 'demo', interfaceName: 'h6cw', ips: ['10.66.0.2'] }),
+    `apiVersion: projectcalico.org/v3
 kind: GlobalNetworkPolicy
 metadata: { name: srv-ingress }
 spec:
@@ -28,19 +28,12 @@ spec:
   types: [Ingress]
   ingress:
     - { action: Allow, protocol: TCP, destination: { ports: [${ports.join(', ')}] } }
-`;
-let server: ChildProcess | undefined;
-
-function sh(...args: string[]): string {
-  return execFileSync(args[0]!, args.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
+`,
+  );
+const lab = new NetnsLab();
 
 /** Connects from NODE (the "host") to the workload; open or timeout. */
-function probe(port: number): string {
-  const js = `const s=require('node:net').connect(${port},'10.66.0.2');const t=setTimeout(()=>{s.destroy();console.log('timeout')},1000);
-s.on('connect',()=>{clearTimeout(t);s.destroy();console.log('open')});s.on('error',e=>{clearTimeout(t);console.log(e.code)});`;
-  return sh('ip', 'netns', 'exec', NODE, process.execPath, '-e', js).trim();
-}
+const probe = (port: number) => probeTcp(NODE, '10.66.0.2', port);
 
 function startAgent(extra: string[]): { child: ChildProcess; stderr: () => string; exit: Promise<number | null> } {
   const child = spawn(
@@ -77,29 +70,14 @@ async function until(probeFn: () => boolean, what: string, log: () => string): P
   }
 }
 
-const hasTable = () => sh('ip', 'netns', 'exec', NODE, 'nft', 'list', 'tables').includes(TABLE);
+const hasTable = () => inNs(NODE, 'nft', 'list', 'tables').includes(TABLE);
 
 beforeAll(async () => {
   fs.writeFileSync(policyFile, policy([8080]));
-  sh('ip', 'netns', 'add', NODE);
-  sh('ip', 'netns', 'add', WORK_NS);
-  sh('ip', 'link', 'add', 'h6cw', 'netns', NODE, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', WORK_NS);
-  sh('ip', '-n', NODE, 'addr', 'add', '10.66.0.1/24', 'dev', 'h6cw');
-  sh('ip', '-n', NODE, 'link', 'set', 'h6cw', 'up');
-  sh('ip', '-n', WORK_NS, 'addr', 'add', '10.66.0.2/24', 'dev', 'eth0');
-  sh('ip', '-n', WORK_NS, 'link', 'set', 'eth0', 'up');
-  server = spawn(
-    'ip',
-    [
-      'netns',
-      'exec',
-      WORK_NS,
-      process.execPath,
-      '-e',
-      "for(const p of [8080,9090])require('node:net').createServer(s=>{s.on('error',()=>{});s.end('ok')}).listen(p)",
-    ],
-    { stdio: 'ignore' },
-  );
+  lab.addNs(NODE);
+  lab.addNs(WORK_NS);
+  linkVeth(NODE, 'h6cw', '10.66.0.1/24', WORK_NS, 'eth0', '10.66.0.2/24');
+  lab.spawnNode(WORK_NS, SERVE_PORTS, ['[8080,9090]']);
   await until(
     () => probe(8080) === 'open' && probe(9090) === 'open',
     'the workload to answer',
@@ -108,8 +86,7 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
-  server?.kill('SIGKILL');
-  for (const ns of [NODE, WORK_NS]) execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+  lab.cleanup();
   fs.rmSync(work, { recursive: true, force: true });
 });
 

@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, type NatsServerFixture, natsClient, startNatsServer } from '../../../../test-support/nats.js';
+import { freePort } from '../../../../test-support/free-port.js';
+import { type NatsServerFixture, natsClient, startNatsServer } from '../../../../test-support/nats.js';
 import { palisadeBin, runPalisade } from './cli-harness.js';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'h3-server-bus-'));

@@ -1,13 +1,13 @@
 // `palisade server` and the client commands, end to end: a real server child process on the
 // embedded SQLite store, scans uploaded by `palisade scan --server`, findings read back.
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedDataPath } from '../../../../test-support/paths.js';
-import { palisadeBin, runPalisade } from './cli-harness.js';
+import { runPalisade, startPalisadeServer } from './cli-harness.js';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'palisade-server-cli-'));
 const project = path.join(work, 'app');
@@ -25,24 +25,9 @@ beforeAll(async () => {
   });
   expect(imported.code, imported.stderr).toBe(0);
 
-  server = spawn(
-    process.execPath,
-    [palisadeBin, 'server', '--data-dir', path.join(work, 'data'), '--port', '0', '--log-level', 'warn'],
-    {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  const banner = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    server.stderr?.setEncoding('utf8').on('data', (d: string) => {
-      text += d;
-      if (/bootstrap admin token.*pal_\S+/.test(text) && /listening on \S+/.test(text)) resolve(text);
-    });
-    server.once('exit', (code) => reject(new Error(`server exited with ${code}: ${text}`)));
-  });
-  const url = /listening on (\S+)/.exec(banner)?.[1];
-  const token = /(pal_\S+)/.exec(banner)?.[1];
-  env = { PALISADE_SERVER: url, PALISADE_TOKEN: token, PALISADE_CACHE_DIR: cacheDir };
+  const started = await startPalisadeServer(path.join(work, 'data'));
+  server = started.process;
+  env = { PALISADE_SERVER: started.url, PALISADE_TOKEN: started.token, PALISADE_CACHE_DIR: cacheDir };
 }, 120_000);
 
 afterAll(() => {

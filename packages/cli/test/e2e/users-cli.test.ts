@@ -1,12 +1,12 @@
 // `palisade users|login|logout` and the console views (`posture --trends`, `workloads --top-risks`,
 // `images`) end to end: a real server child process on SQLite, the built bin as a user runs it.
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliRun, palisadeBin, runPalisade } from './cli-harness.js';
+import { runPalisade, startPalisadeServer } from './cli-harness.js';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'h2-users-cli-'));
 const home = path.join(work, 'home');
@@ -14,44 +14,12 @@ let server: ChildProcess;
 let url = '';
 let adminEnv: NodeJS.ProcessEnv = {};
 
-/** Runs the bin with `input` on stdin (for --password-stdin). */
-function runWithStdin(args: string[], input: string, env: NodeJS.ProcessEnv): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [palisadeBin, ...args], {
-      env: { ...process.env, ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
-
 beforeAll(async () => {
   mkdirSync(home, { recursive: true });
-  server = spawn(
-    process.execPath,
-    [palisadeBin, 'server', '--data-dir', path.join(work, 'data'), '--port', '0', '--log-level', 'warn'],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  const banner = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    server.stderr?.setEncoding('utf8').on('data', (d: string) => {
-      text += d;
-      if (/bootstrap admin token.*pal_\S+/.test(text) && /listening on \S+/.test(text)) resolve(text);
-    });
-    server.once('exit', (code) => reject(new Error(`server exited with ${code}: ${text}`)));
-  });
-  url = /listening on (\S+)/.exec(banner)?.[1] ?? '';
-  const token = /(pal_\S+)/.exec(banner)?.[1];
+  const started = await startPalisadeServer(path.join(work, 'data'));
+  server = started.process;
+  url = started.url;
+  const token = started.token;
   // HOME points at a scratch directory so the credentials file lands there.
   adminEnv = { PALISADE_SERVER: url, PALISADE_TOKEN: token, HOME: home };
 }, 120_000);
@@ -63,10 +31,9 @@ afterAll(() => {
 
 describe('palisade users, login and console views (SQLite)', () => {
   it('creates a user, logs in with --save (0600) and acts as that user', async () => {
-    const created = await runWithStdin(
+    const created = await runPalisade(
       ['users', 'create', '--name', 'ana', '--role', 'analyst', '--password-stdin', '-f', 'json'],
-      'ana secret password\n',
-      adminEnv,
+      { input: 'ana secret password\n', env: adminEnv },
     );
     expect(created.code, created.stderr).toBe(0);
     const ana = JSON.parse(created.stdout) as { id: string; name: string; role: string };
@@ -75,19 +42,21 @@ describe('palisade users, login and console views (SQLite)', () => {
     const list = await runPalisade(['users', 'list'], { env: adminEnv });
     expect(list.stdout).toMatch(/ana\s+-\s+analyst/);
 
-    const printed = await runWithStdin(['login', '--name', 'ana', '--password-stdin'], 'ana secret password\n', {
-      PALISADE_SERVER: url,
-      HOME: home,
+    const printed = await runPalisade(['login', '--name', 'ana', '--password-stdin'], {
+      input: 'ana secret password\n',
+      env: {
+        PALISADE_SERVER: url,
+        HOME: home,
+      },
     });
     expect(printed.code, printed.stderr).toBe(0);
     expect(printed.stdout.trim()).toMatch(/^pals_/);
 
     const userEnv = { HOME: home, PALISADE_SERVER: '', PALISADE_TOKEN: '' };
-    const saved = await runWithStdin(
-      ['login', '--server', url, '--name', 'ana', '--password-stdin', '--save'],
-      'ana secret password\n',
-      userEnv,
-    );
+    const saved = await runPalisade(['login', '--server', url, '--name', 'ana', '--password-stdin', '--save'], {
+      input: 'ana secret password\n',
+      env: userEnv,
+    });
     expect(saved.code, saved.stderr).toBe(0);
     expect(saved.stdout).toBe('');
     const file = path.join(home, '.palisade', 'credentials');
@@ -100,11 +69,10 @@ describe('palisade users, login and console views (SQLite)', () => {
     expect(users.code).toBe(2);
     expect(users.stderr).toMatch(/analyst may not/);
 
-    const passwd = await runWithStdin(
-      ['users', 'passwd', '--password-stdin', '-f', 'json'],
-      'ana secret password\nana newer password\n',
-      userEnv,
-    );
+    const passwd = await runPalisade(['users', 'passwd', '--password-stdin', '-f', 'json'], {
+      input: 'ana secret password\nana newer password\n',
+      env: userEnv,
+    });
     expect(passwd.code, passwd.stderr).toBe(0);
 
     const out = await runPalisade(['logout'], { env: userEnv });
@@ -113,9 +81,12 @@ describe('palisade users, login and console views (SQLite)', () => {
 
     const disabled = await runPalisade(['users', 'disable', ana.id, '-f', 'json'], { env: adminEnv });
     expect(JSON.parse(disabled.stdout)).toMatchObject({ disabled: true });
-    const refused = await runWithStdin(['login', '--name', 'ana', '--password-stdin'], 'ana newer password\n', {
-      PALISADE_SERVER: url,
-      HOME: home,
+    const refused = await runPalisade(['login', '--name', 'ana', '--password-stdin'], {
+      input: 'ana newer password\n',
+      env: {
+        PALISADE_SERVER: url,
+        HOME: home,
+      },
     });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/invalid name or password/);

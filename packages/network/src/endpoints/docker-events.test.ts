@@ -3,12 +3,13 @@
 // and the endpoint watch, following docker alone, reports a container's start and removal long
 // before its 60 s resync would.
 
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importBusyboxImage, podman, removeQuietly, runSleeper, until } from '../../../../test-support/podman-lab.js';
 import type { Endpoint } from '../model/types.js';
 import {
   type DockerEvent,
@@ -87,40 +88,11 @@ let tmp = '';
 let socket = '';
 let service: ChildProcess | undefined;
 
-function podman(...args: string[]): string {
-  return execFileSync('podman', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-}
-
-function runContainer(name: string, labels: Record<string, string>): string {
-  return podman(
-    'run',
-    '-d',
-    ...['--runtime', '/usr/sbin/runc', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024'],
-    ...['--name', name],
-    ...Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
-    image,
-    '/bin/sleep',
-    '600',
-  );
-}
-
-async function until<T>(probe: () => T | undefined, what: string): Promise<T> {
-  for (let i = 0; i < 400; i++) {
-    const v = probe();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const runContainer = (name: string, labels: Record<string, string>) => runSleeper(image, name, { labels });
 
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'h9-docker-events-'));
-  const root = path.join(tmp, 'rootfs');
-  for (const d of ['bin', 'proc', 'sys', 'dev', 'etc']) fs.mkdirSync(path.join(root, d), { recursive: true });
-  fs.copyFileSync('/bin/busybox', path.join(root, 'bin/busybox'));
-  fs.symlinkSync('busybox', path.join(root, 'bin/sleep'));
-  execFileSync('tar', ['-C', root, '-cf', path.join(tmp, 'rootfs.tar'), '.']);
-  podman('import', path.join(tmp, 'rootfs.tar'), image);
+  importBusyboxImage(tmp, image);
   socket = path.join(tmp, 'docker.sock');
   service = spawn('podman', ['system', 'service', '--time=0', `unix://${socket}`], { stdio: 'ignore' });
   await until(() => (fs.existsSync(socket) ? true : undefined), 'the API socket');
@@ -128,8 +100,7 @@ beforeAll(async () => {
 
 afterAll(() => {
   service?.kill();
-  for (const n of started) execFileSync('podman', ['rm', '-f', '-t', '0', n], { stdio: 'ignore' });
-  execFileSync('podman', ['rmi', '-f', image], { stdio: 'ignore' });
+  removeQuietly(started, [image]);
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 

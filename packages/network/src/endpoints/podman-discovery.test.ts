@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importBusyboxImage, podman, removeQuietly, runSleeper, until } from '../../../../test-support/podman-lab.js';
 import type { Endpoint } from '../model/types.js';
 import { discoverEndpoints } from './discover.js';
 import { parseIpLinks } from './ip-links.js';
@@ -17,52 +18,15 @@ const image = `localhost/h6-endpoints-${tag}:1`;
 const names = [`h6-web-${tag}`, `h6-late-${tag}`];
 let tmp: string;
 
-function podman(...args: string[]): string {
-  return execFileSync('podman', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-}
-
-function runContainer(name: string, labels: Record<string, string>): string {
-  return podman(
-    'run',
-    '-d',
-    '--runtime',
-    '/usr/sbin/runc',
-    '--ulimit',
-    'nofile=1024:1024',
-    '--ulimit',
-    'nproc=1024:1024',
-    '--name',
-    name,
-    ...Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
-    image,
-    '/bin/sleep',
-    '600',
-  );
-}
-
-async function until<T>(probe: () => T | undefined, what: string): Promise<T> {
-  for (let i = 0; i < 600; i++) {
-    const v = probe();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const runContainer = (name: string, labels: Record<string, string>) => runSleeper(image, name, { labels });
 
 beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'h6-endpoints-'));
-  const root = path.join(tmp, 'rootfs');
-  for (const d of ['bin', 'proc', 'sys', 'dev', 'etc']) fs.mkdirSync(path.join(root, d), { recursive: true });
-  fs.copyFileSync('/bin/busybox', path.join(root, 'bin/busybox'));
-  fs.chmodSync(path.join(root, 'bin/busybox'), 0o755);
-  fs.symlinkSync('busybox', path.join(root, 'bin/sleep'));
-  execFileSync('tar', ['-C', root, '-cf', path.join(tmp, 'rootfs.tar'), '.']);
-  podman('import', path.join(tmp, 'rootfs.tar'), image);
+  importBusyboxImage(tmp, image);
 });
 
 afterAll(() => {
-  for (const n of names) execFileSync('podman', ['rm', '-f', '-t', '0', n], { stdio: 'ignore' });
-  execFileSync('podman', ['rmi', '-f', image], { stdio: 'ignore' });
+  removeQuietly(names, [image]);
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -100,6 +64,7 @@ describe('endpoint discovery with a real podman container (root)', () => {
       const added = await until(
         () => changes.flatMap((c) => c.added).find((e: Endpoint) => e.name === names[1]),
         'the started container to be reported',
+        600,
       );
       expect(added.labels.app).toBe('late');
       expect(added.interfaceName).toBeTruthy();
@@ -107,6 +72,7 @@ describe('endpoint discovery with a real podman container (root)', () => {
       await until(
         () => changes.flatMap((c) => c.removed).find((e: Endpoint) => e.name === names[1]),
         'the removed container to be reported',
+        600,
       );
     } finally {
       watch.stop();
@@ -119,7 +85,7 @@ describe('endpoint discovery with a real podman container (root)', () => {
       stdio: 'ignore',
     });
     try {
-      await until(() => (fs.existsSync(socket) ? true : undefined), 'the API socket');
+      await until(() => (fs.existsSync(socket) ? true : undefined), 'the API socket', 600);
       let web: Endpoint | undefined;
       for (let i = 0; i < 50 && !web; i++) {
         const found = await discoverEndpoints({ engines: ['docker'], dockerSocket: socket }).catch(() => undefined);

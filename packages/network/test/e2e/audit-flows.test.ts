@@ -3,8 +3,9 @@
 // (conntrack events + NFLOG) must report the audited connection as an allowed flow that names the
 // deny enforce would have dropped it on, and leave the genuinely allowed one unmarked.
 
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { flushUntil, NetnsLab, pollUntil, probeTcp, SERVE_PORTS } from '../../../../test-support/netns-lab.js';
+import { workloadEndpoint, yamlDocs } from '../../../../test-support/netpol-yaml.js';
 import { type FlowLogRecord, startFlowCollector } from '../../src/flows/flow-collector.js';
 import { loadPolicyModel } from '../../src/model/load.js';
 import { applyRuleset } from '../../src/nft/apply.js';
@@ -18,17 +19,10 @@ const SERVER = `${prefix}-srv`;
 const CLIENT_IP = '10.74.1.2';
 const SERVER_IP = '10.74.2.2';
 
-const POLICY = `apiVersion: projectcalico.org/v3
-kind: WorkloadEndpoint
-metadata: { name: client, namespace: default, labels: { app: client } }
-spec: { interfaceName: h10cl, ipNetworks: [${CLIENT_IP}/32] }
----
-apiVersion: projectcalico.org/v3
-kind: WorkloadEndpoint
-metadata: { name: server, namespace: default, labels: { app: server } }
-spec: { interfaceName: h10srv, ipNetworks: [${SERVER_IP}/32] }
----
-apiVersion: projectcalico.org/v3
+const POLICY = yamlDocs(
+  workloadEndpoint({ name: 'client', interfaceName: 'h10cl', ips: [CLIENT_IP] }),
+  workloadEndpoint({ name: 'server', interfaceName: 'h10srv', ips: [SERVER_IP] }),
+  `apiVersion: projectcalico.org/v3
 kind: GlobalNetworkPolicy
 metadata: { name: no-client-web }
 spec:
@@ -36,53 +30,22 @@ spec:
   ingress:
     - { action: Deny, protocol: TCP, source: { selector: app == 'client' }, destination: { ports: [80] } }
     - { action: Allow }
-`;
+`,
+);
 
-const created: string[] = [];
-const children: ChildProcess[] = [];
-const sh = (...args: string[]) =>
-  execFileSync(args[0]!, args.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-const inNs = (ns: string, ...args: string[]) => sh('ip', 'netns', 'exec', ns, ...args);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-const SERVE = `const net=require('node:net');for(const p of [80,81])net.createServer(s=>{s.on('error',()=>{});s.end('ok')}).listen(p,'0.0.0.0');`;
-const PROBE = `const s=require('node:net').connect(+process.argv[2],process.argv[1]);const t=setTimeout(()=>{s.destroy();console.log('timeout')},1200);
-s.on('connect',()=>{clearTimeout(t);s.destroy();console.log('open')});s.on('error',e=>{clearTimeout(t);console.log('error:'+e.code)});`;
-const probe = (port: number) => inNs(CLIENT, process.execPath, '-e', PROBE, SERVER_IP, String(port)).trim();
+const lab = new NetnsLab();
+const probe = (port: number) => probeTcp(CLIENT, SERVER_IP, port);
 
 beforeAll(async () => {
-  sh('ip', 'netns', 'add', NODE);
-  created.push(NODE);
-  inNs(NODE, 'sysctl', '-qw', 'net.ipv4.ip_forward=1');
-  for (const [ns, ifname, net] of [
-    [CLIENT, 'h10cl', 1],
-    [SERVER, 'h10srv', 2],
-  ] as const) {
-    sh('ip', 'netns', 'add', ns);
-    created.push(ns);
-    sh('ip', 'link', 'add', ifname, 'netns', NODE, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns);
-    inNs(NODE, 'ip', 'addr', 'add', `10.74.${net}.1/24`, 'dev', ifname);
-    inNs(NODE, 'ip', 'link', 'set', ifname, 'up');
-    inNs(ns, 'ip', 'link', 'set', 'lo', 'up');
-    inNs(ns, 'ip', 'addr', 'add', `10.74.${net}.2/24`, 'dev', 'eth0');
-    inNs(ns, 'ip', 'link', 'set', 'eth0', 'up');
-    inNs(ns, 'ip', 'route', 'add', 'default', 'via', `10.74.${net}.1`);
-  }
-  children.push(spawn('ip', ['netns', 'exec', SERVER, process.execPath, '-e', SERVE], { stdio: 'ignore' }));
-  for (let i = 0; i < 50 && probe(81) !== 'open'; i++) await sleep(100);
+  lab.addRouter(NODE);
+  lab.addRoutedWorkload(NODE, CLIENT, 'h10cl', '10.74.1');
+  lab.addRoutedWorkload(NODE, SERVER, 'h10srv', '10.74.2');
+  lab.spawnNode(SERVER, SERVE_PORTS, ['[80,81]']);
+  await pollUntil(() => probe(81) === 'open');
   expect(probe(81)).toBe('open');
 });
 
-afterAll(() => {
-  for (const c of children) c.kill('SIGKILL');
-  for (const ns of created.reverse()) {
-    try {
-      sh('ip', 'netns', 'del', ns);
-    } catch {
-      // already gone
-    }
-  }
-});
+afterAll(() => lab.cleanup());
 
 describe('audit-mode flow logs in a namespace lab (root)', () => {
   it('reports a would-be deny as an allowed flow with auditDenies, and a real allow without', async () => {
@@ -95,10 +58,7 @@ describe('audit-mode flow logs in a namespace lab (root)', () => {
     try {
       expect(probe(80)).toBe('open'); // audit lets it through …
       expect(probe(81)).toBe('open');
-      for (let i = 0; i < 40 && !(to(80) && to(81)); i++) {
-        await sleep(250);
-        records.push(...(await collector.flush()));
-      }
+      await flushUntil(collector, records, () => !!(to(80) && to(81)));
     } finally {
       await collector.close();
     }
@@ -133,10 +93,7 @@ describe('audit-mode flow logs in a namespace lab (root)', () => {
     const denied = () => records.find((r) => r.action === 'deny' && r.destinationPort === 80);
     try {
       expect(probe(80)).toBe('timeout');
-      for (let i = 0; i < 40 && !denied(); i++) {
-        await sleep(250);
-        records.push(...(await collector.flush()));
-      }
+      await flushUntil(collector, records, () => !!denied());
     } finally {
       await collector.close();
     }

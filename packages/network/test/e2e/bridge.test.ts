@@ -4,8 +4,9 @@
 // (br_netfilter + dispatch by address) enforcing per-workload policy with conntrack marks, and the
 // bridge-family guard dropping a port that sends from another workload's address.
 
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addBridge, inNs, NetnsLab, pollUntil, probeTcp, SERVE_PORTS } from '../../../../test-support/netns-lab.js';
+import { allowIngress, workloadEndpoint, yamlDocs } from '../../../../test-support/netpol-yaml.js';
 import { loadPolicyModel } from '../../src/model/load.js';
 import { applyNftScript, applyRuleset } from '../../src/nft/apply.js';
 import { enableBridgeNetfilter, listBridgePorts, renderBridgeGuard, withBridgeDispatch } from '../../src/nft/bridge.js';
@@ -20,82 +21,32 @@ type Name = keyof typeof WORKLOADS;
 const ns = (n: Name) => `${prefix}-b${n}`;
 const ipOf = (n: Name) => `10.76.0.${WORKLOADS[n]}`;
 
-const POLICY = `${(Object.keys(WORKLOADS) as Name[])
-  .map(
-    (n) => `apiVersion: projectcalico.org/v3
-kind: WorkloadEndpoint
-metadata: { name: ${n}, namespace: shop, labels: { app: ${n} } }
-spec: { interfaceName: h10${n}, ipNetworks: [${ipOf(n)}/32] }
----
-`,
-  )
-  .join('')}apiVersion: projectcalico.org/v3
-kind: GlobalNetworkPolicy
-metadata: { name: b-from-a }
-spec:
-  selector: app == 'b'
-  types: [Ingress]
-  ingress:
-    - { action: Allow, protocol: TCP, source: { selector: app == 'a' }, destination: { ports: [81] } }
-`;
+const POLICY = yamlDocs(
+  ...(Object.keys(WORKLOADS) as Name[]).map((n) =>
+    workloadEndpoint({ name: n, namespace: 'shop', interfaceName: `h10${n}`, ips: [ipOf(n)] }),
+  ),
+  allowIngress({ name: 'b-from-a', to: 'b', from: 'a', ports: [81] }),
+);
 
-const created: string[] = [];
-const children: ChildProcess[] = [];
-const sh = (...args: string[]) =>
-  execFileSync(args[0]!, args.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-const inNs = (name: string, ...args: string[]) => sh('ip', 'netns', 'exec', name, ...args);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const lab = new NetnsLab();
 
-const SERVE = `const net=require('node:net');for(const p of [80,81])net.createServer(s=>{s.on('error',()=>{});s.end('ok')}).listen(p,'0.0.0.0');`;
-// argv: host port [localAddress localPort]
-const PROBE = `const [h,p,la,lp]=process.argv.slice(1);const s=require('node:net').connect({host:h,port:+p,...(la?{localAddress:la,localPort:+lp}:{})});
-const t=setTimeout(()=>{s.destroy();console.log('timeout')},1200);
-s.on('connect',()=>{clearTimeout(t);s.destroy();console.log('open')});s.on('error',e=>{clearTimeout(t);console.log('error:'+e.code)});`;
 const probe = (from: Name, to: Name, port: number, spoof?: [string, number]) =>
-  inNs(
-    ns(from),
-    process.execPath,
-    '-e',
-    PROBE,
-    ipOf(to),
-    String(port),
-    ...(spoof ? [spoof[0], String(spoof[1])] : []),
-  ).trim();
+  probeTcp(ns(from), ipOf(to), port, spoof);
 const tracked = (sport: number) => inNs(NODE, 'conntrack', '-L', '-p', 'tcp', '--sport', String(sport)).trim();
 
 const model = loadPolicyModel([{ path: 'bridge.yaml', text: POLICY }]);
 
 beforeAll(async () => {
-  sh('ip', 'netns', 'add', NODE);
-  created.push(NODE);
-  inNs(NODE, 'ip', 'link', 'set', 'lo', 'up');
-  inNs(NODE, 'ip', 'link', 'add', BRIDGE, 'type', 'bridge');
-  inNs(NODE, 'ip', 'addr', 'add', '10.76.0.1/24', 'dev', BRIDGE);
-  inNs(NODE, 'ip', 'link', 'set', BRIDGE, 'up');
-  for (const n of Object.keys(WORKLOADS) as Name[]) {
-    sh('ip', 'netns', 'add', ns(n));
-    created.push(ns(n));
-    sh('ip', 'link', 'add', `h10${n}`, 'netns', NODE, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns(n));
-    inNs(NODE, 'ip', 'link', 'set', `h10${n}`, 'master', BRIDGE, 'up');
-    inNs(ns(n), 'ip', 'link', 'set', 'lo', 'up');
-    inNs(ns(n), 'ip', 'addr', 'add', `${ipOf(n)}/24`, 'dev', 'eth0');
-    inNs(ns(n), 'ip', 'link', 'set', 'eth0', 'up');
-  }
-  children.push(spawn('ip', ['netns', 'exec', ns('b'), process.execPath, '-e', SERVE], { stdio: 'ignore' }));
-  for (let i = 0; i < 50 && probe('a', 'b', 80) !== 'open'; i++) await sleep(100);
+  lab.addNs(NODE);
+  addBridge(NODE, BRIDGE, '10.76.0.1/24');
+  for (const n of Object.keys(WORKLOADS) as Name[])
+    lab.addBridgedWorkload(NODE, BRIDGE, ns(n), `h10${n}`, `${ipOf(n)}/24`);
+  lab.spawnNode(ns('b'), SERVE_PORTS, ['[80,81]']);
+  await pollUntil(() => probe('a', 'b', 80) === 'open');
   expect(probe('a', 'b', 80)).toBe('open');
 });
 
-afterAll(() => {
-  for (const c of children) c.kill('SIGKILL');
-  for (const name of created.reverse()) {
-    try {
-      sh('ip', 'netns', 'del', name);
-    } catch {
-      // already gone
-    }
-  }
-});
+afterAll(() => lab.cleanup());
 
 describe('containers on one bridge in a namespace lab (root)', () => {
   it('lists the bridge ports', async () => {

@@ -1,12 +1,13 @@
 // End-to-end DNS policy and flow logs on the real kernel (needs root): a client workload whose egress
 // allows only some domain names; the DNS proxy opens their answers' addresses in the node's table.
 
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { flushUntil, inNs, NetnsLab, pollUntil, probeTcpMany, sleep } from '../../../../test-support/netns-lab.js';
+import { workloadEndpoint, yamlDocs } from '../../../../test-support/netpol-yaml.js';
 import { repoRoot } from '../../../../test-support/paths.js';
 import { type DnsProxy, startDnsProxy } from '../../src/dns/dns-proxy.js';
 import { type FlowLogRecord, startFlowCollector } from '../../src/flows/flow-collector.js';
@@ -28,15 +29,10 @@ const API = '10.20.9.2';
 const CDN = '10.20.9.3';
 const EVIL = '10.20.9.4';
 
-const created: string[] = [];
-const children: ChildProcess[] = [];
+const lab = new NetnsLab();
 
-const sh = (...args: string[]) =>
-  execFileSync(args[0]!, args.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-const inNs = (ns: string, ...args: string[]) => sh('ip', 'netns', 'exec', ns, ...args);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-const POLICY = `apiVersion: projectcalico.org/v3
+const POLICY = yamlDocs(
+  `apiVersion: projectcalico.org/v3
 kind: GlobalNetworkPolicy
 metadata: { name: partner-only }
 spec:
@@ -44,33 +40,19 @@ spec:
   types: [Egress]
   egress:
     - { action: Allow, protocol: TCP, destination: { domains: [api.partner.test, '*.cdn.test'] } }
-    - { action: Allow, protocol: UDP, destination: { nets: [10.20.1.1/32], ports: [53] } }
----
-apiVersion: projectcalico.org/v3
-kind: WorkloadEndpoint
-metadata: { name: client, namespace: default, labels: { app: client } }
-spec: { interfaceName: pdn-cl, ipNetworks: [10.20.1.2/32] }
----
-apiVersion: projectcalico.org/v3
-kind: WorkloadEndpoint
-metadata: { name: partner, namespace: default, labels: { app: partner } }
-spec: { interfaceName: pdn-ext, ipNetworks: [${API}/32, ${CDN}/32, ${EVIL}/32] }
-`;
+    - { action: Allow, protocol: UDP, destination: { nets: [10.20.1.1/32], ports: [53] } }`,
+  workloadEndpoint({ name: 'client', interfaceName: 'pdn-cl', ips: ['10.20.1.2'] }),
+  workloadEndpoint({ name: 'partner', interfaceName: 'pdn-ext', ips: [API, CDN, EVIL] }),
+);
 
 const SERVER =
   "const net=require('node:net');net.createServer(s=>{s.on('error',()=>{});s.end('ok')}).listen(80,'0.0.0.0');net.createServer(s=>{s.on('error',()=>{});s.pipe(s)}).listen(8080,'0.0.0.0');";
-const PROBE = `const net=require('node:net');const targets=JSON.parse(process.argv[1]);
-Promise.all(targets.map(([h,p])=>new Promise(r=>{const s=net.connect({host:h,port:p});
-const t=setTimeout(()=>{s.destroy();r('timeout')},1200);s.on('connect',()=>{clearTimeout(t);s.destroy();r('open')});
-s.on('error',e=>{clearTimeout(t);r(e.code==='ECONNREFUSED'?'refused':'error:'+e.code)})}))).then(x=>console.log(JSON.stringify(x)));`;
 // A long-lived connection: echoes every stdin line through the server and prints the reply.
 const HOLD = `const s=require('node:net').connect(8080,process.argv[1]);s.setEncoding('utf8');
 s.on('connect',()=>console.log('connected'));s.on('data',d=>process.stdout.write('echo:'+d));
 s.on('error',e=>console.log('error:'+e.code));process.stdin.on('data',d=>s.write(d));`;
 
-function probe(targets: [string, number][]): string[] {
-  return JSON.parse(inNs(CLIENT, process.execPath, '-e', PROBE, JSON.stringify(targets))) as string[];
-}
+const probe = (targets: [string, number][]) => probeTcpMany(CLIENT, targets);
 
 function setElements(set: string): string {
   return inNs(NODE, 'nft', 'list', 'set', 'inet', 'palisade', set);
@@ -82,27 +64,13 @@ let model: PolicyModel;
 let ruleset: NftRuleset;
 
 beforeAll(async () => {
-  sh('ip', 'netns', 'add', NODE);
-  created.push(NODE);
-  inNs(NODE, 'sysctl', '-qw', 'net.ipv4.ip_forward=1');
-  for (const [ns, ifname, net] of [
-    [CLIENT, 'pdn-cl', 1],
-    [EXT, 'pdn-ext', 9],
-  ] as const) {
-    sh('ip', 'netns', 'add', ns);
-    created.push(ns);
-    sh('ip', 'link', 'add', ifname, 'netns', NODE, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns);
-    inNs(NODE, 'ip', 'addr', 'add', `10.20.${net}.1/24`, 'dev', ifname);
-    inNs(NODE, 'ip', 'link', 'set', ifname, 'up');
-    inNs(ns, 'ip', 'link', 'set', 'lo', 'up');
-    inNs(ns, 'ip', 'addr', 'add', `10.20.${net}.2/24`, 'dev', 'eth0');
-    inNs(ns, 'ip', 'link', 'set', 'eth0', 'up');
-    inNs(ns, 'ip', 'route', 'add', 'default', 'via', `10.20.${net}.1`);
-  }
+  lab.addRouter(NODE);
+  lab.addRoutedWorkload(NODE, CLIENT, 'pdn-cl', '10.20.1');
+  lab.addRoutedWorkload(NODE, EXT, 'pdn-ext', '10.20.9');
   inNs(EXT, 'ip', 'addr', 'add', `${CDN}/24`, 'dev', 'eth0');
   inNs(EXT, 'ip', 'addr', 'add', `${EVIL}/24`, 'dev', 'eth0');
-  children.push(spawn('ip', ['netns', 'exec', EXT, process.execPath, '-e', SERVER], { stdio: 'ignore' }));
-  for (let i = 0; i < 50 && probe([[API, 80]])[0] !== 'open'; i++) await sleep(100);
+  lab.spawnNode(EXT, SERVER);
+  await pollUntil(() => probe([[API, 80]])[0] === 'open');
   expect(probe([[API, 80]])).toEqual(['open']);
 
   model = loadPolicyModel([{ path: 'dns.yaml', text: POLICY }]);
@@ -126,14 +94,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await proxy?.close();
   await dns?.close();
-  for (const c of children) c.kill('SIGKILL');
-  for (const ns of created.reverse()) {
-    try {
-      sh('ip', 'netns', 'del', ns);
-    } catch {
-      // already gone
-    }
-  }
+  lab.cleanup();
 });
 
 describe('DNS policy through the proxy (root)', () => {
@@ -145,16 +106,13 @@ describe('DNS policy through the proxy (root)', () => {
     expect(setElements('dns4_0')).toContain(API);
     expect(probe([[API, 80]])).toEqual(['open']);
 
-    const hold = spawn('ip', ['netns', 'exec', CLIENT, process.execPath, '-e', HOLD, API], {
-      stdio: ['pipe', 'pipe', 'ignore'],
-    });
-    children.push(hold);
+    const hold = lab.spawnNode(CLIENT, HOLD, [API], { stdio: ['pipe', 'pipe', 'ignore'] });
     let out = '';
     hold.stdout!.setEncoding('utf8').on('data', (d: string) => {
       out += d;
     });
     const waitFor = async (text: string) => {
-      for (let i = 0; i < 100 && !out.includes(text); i++) await sleep(50);
+      await pollUntil(() => out.includes(text), 100, 50);
       return out.includes(text);
     };
     expect(await waitFor('connected')).toBe(true);
@@ -209,10 +167,7 @@ describe('DNS policy through the proxy (root)', () => {
       const records: FlowLogRecord[] = [];
       const allowed = () => records.find((r) => r.action === 'allow' && r.destination.ip === API && r.packetsOut > 0);
       const denied = () => records.find((r) => r.action === 'deny' && r.destination.ip === EVIL);
-      for (let i = 0; i < 40 && !(allowed() && denied()); i++) {
-        await sleep(250);
-        records.push(...(await collector.flush()));
-      }
+      await flushUntil(collector, records, () => !!(allowed() && denied()));
       expect(allowed()).toMatchObject({
         source: { ip: '10.20.1.2', name: 'client', namespace: 'default', labels: { app: 'client' } },
         destination: { name: 'partner', domain: 'api.partner.test' },
@@ -266,24 +221,21 @@ answers:[{type:'A',name:q.questions[0].name,ttl:60,data:'${API}'}]}),r.port,r.ad
 s.on('message',m=>{console.log(JSON.stringify(p.decode(m).answers.map(a=>a.data)));process.exit(0)});
 s.send(p.encode({id:7,type:'query',flags:p.RECURSION_DESIRED,questions:[{type:'A',name:process.argv[2]}]}),53,'10.20.1.1');
 setTimeout(()=>{console.log('timeout');process.exit(0)},3000);`;
-    children.push(
-      spawn('ip', ['netns', 'exec', EXT, process.execPath, '-e', SERVER_DNS, dnsPacketPath], { stdio: 'ignore' }),
-    );
-    const cli = spawn(
-      'ip',
+    lab.spawnNode(EXT, SERVER_DNS, [dnsPacketPath]);
+    const cli = lab.spawnIn(
+      NODE,
       [
-        ...['netns', 'exec', NODE, process.execPath, path.join(repoRoot, 'packages/cli/dist/palisade.js')],
+        ...[process.execPath, path.join(repoRoot, 'packages/cli/dist/palisade.js')],
         ...['netpol', 'dns-proxy', '-f', policyFile, '--upstream', `${API}:53`, '--listen', '10.20.1.1:53'],
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
-    children.push(cli);
     try {
       let err = '';
       cli.stderr!.setEncoding('utf8').on('data', (d: string) => {
         err += d;
       });
-      for (let i = 0; i < 100 && !err.includes('listening on'); i++) await sleep(100);
+      await pollUntil(() => err.includes('listening on'), 100, 100);
       expect(err).toContain('dns-proxy: listening on 10.20.1.1:53');
       inNs(NODE, 'nft', 'flush', 'set', 'inet', 'palisade', 'dns4_0');
       expect(probe([[API, 80]])).toEqual(['timeout']);

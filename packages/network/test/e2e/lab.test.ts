@@ -1,10 +1,11 @@
 // End-to-end on the real kernel (needs root): network namespaces for a routing "node" and its
 // workloads, the compiled table loaded in the node namespace, reachability probed with real TCP.
 
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inNs, NetnsLab, probeTcpMany, SERVE_PORTS, sleep } from '../../../../test-support/netns-lab.js';
 import { loadPolicyModel } from '../../src/model/load.js';
 import { applyNftScript, applyRuleset, NftApplyError } from '../../src/nft/apply.js';
 import { compileRuleset } from '../../src/nft/compile.js';
@@ -27,32 +28,15 @@ type Name = 'fe' | 'api' | 'db' | 'prom' | 'ext' | 'fe2';
 const nsOf = (n: Name) => `${prefix}-${n}`;
 const ipOf = (n: Name) => `10.10.${WORKLOADS.find((w) => w.ns === nsOf(n))!.net}.2`;
 
-const servers: ChildProcess[] = [];
-const created: string[] = [];
+const lab = new NetnsLab();
 
-function sh(...args: string[]): string {
-  return execFileSync(args[0]!, args.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
-const inNs = (ns: string, ...args: string[]) => sh('ip', 'netns', 'exec', ns, ...args);
-
-const SERVER =
-  "const net=require('node:net');for(const p of JSON.parse(process.argv[1]))net.createServer(s=>{s.on('error',()=>{});s.end('ok')}).listen(p,'0.0.0.0');";
-// Connects to every target at once; prints open / refused / timeout for each.
-const PROBE = `const net=require('node:net');const [targets,local]=JSON.parse(process.argv[1]);
-Promise.all(targets.map(([h,p])=>new Promise(r=>{const s=net.connect({host:h,port:p,...(local?{localAddress:local}:{})});
-const t=setTimeout(()=>{s.destroy();r('timeout')},1200);s.on('connect',()=>{clearTimeout(t);s.destroy();r('open')});
-s.on('error',e=>{clearTimeout(t);r(e.code==='ECONNREFUSED'?'refused':'error:'+e.code)})}))).then(x=>console.log(JSON.stringify(x)));`;
-
-function probe(from: Name, targets: [Name, number][], localAddress?: string): string[] {
-  const out = inNs(
+/** Connects from one workload to others at once: open / refused / timeout for each. */
+const probe = (from: Name, targets: [Name, number][], localAddress?: string) =>
+  probeTcpMany(
     nsOf(from),
-    process.execPath,
-    '-e',
-    PROBE,
-    JSON.stringify([targets.map(([n, p]) => [ipOf(n), p]), localAddress ?? null]),
+    targets.map(([n, p]) => [ipOf(n), p]),
+    { localAddress },
   );
-  return JSON.parse(out) as string[];
-}
 
 let lastRuleset: NftRuleset | undefined;
 
@@ -66,26 +50,11 @@ async function applyPolicies(...extra: string[]): Promise<string> {
 }
 
 beforeAll(async () => {
-  sh('ip', 'netns', 'add', NODE);
-  created.push(NODE);
-  inNs(NODE, 'sysctl', '-qw', 'net.ipv4.ip_forward=1');
+  lab.addRouter(NODE);
   inNs(NODE, 'ip', 'link', 'set', 'lo', 'up');
   for (const w of WORKLOADS) {
-    sh('ip', 'netns', 'add', w.ns);
-    created.push(w.ns);
-    sh('ip', 'link', 'add', w.ifname, 'netns', NODE, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', w.ns);
-    inNs(NODE, 'ip', 'addr', 'add', `10.10.${w.net}.1/24`, 'dev', w.ifname);
-    inNs(NODE, 'ip', 'link', 'set', w.ifname, 'up');
-    inNs(w.ns, 'ip', 'link', 'set', 'lo', 'up');
-    inNs(w.ns, 'ip', 'addr', 'add', `10.10.${w.net}.2/24`, 'dev', 'eth0');
-    inNs(w.ns, 'ip', 'link', 'set', 'eth0', 'up');
-    inNs(w.ns, 'ip', 'route', 'add', 'default', 'via', `10.10.${w.net}.1`);
-    if (w.ports.length > 0) {
-      const child = spawn('ip', ['netns', 'exec', w.ns, process.execPath, '-e', SERVER, JSON.stringify(w.ports)], {
-        stdio: 'ignore',
-      });
-      servers.push(child);
-    }
+    lab.addRoutedWorkload(NODE, w.ns, w.ifname, `10.10.${w.net}`);
+    if (w.ports.length > 0) lab.spawnNode(w.ns, SERVE_PORTS, [JSON.stringify(w.ports)]);
   }
   // Wait until every server answers (no policy loaded yet: everything is open).
   for (let i = 0; i < 50; i++) {
@@ -96,21 +65,12 @@ beforeAll(async () => {
       ['db', 5432],
     ]);
     if (r.every((x) => x === 'open')) return;
-    await new Promise((res) => setTimeout(res, 100));
+    await sleep(100);
   }
   throw new Error('lab servers did not come up');
 });
 
-afterAll(() => {
-  for (const s of servers) s.kill('SIGKILL');
-  for (const ns of created.reverse()) {
-    try {
-      sh('ip', 'netns', 'del', ns);
-    } catch {
-      // already gone
-    }
-  }
-});
+afterAll(() => lab.cleanup());
 
 describe('nftables enforcement in a namespace lab (root)', () => {
   it('enforces the shop policies: allowed pairs connect, denied pairs time out', async () => {

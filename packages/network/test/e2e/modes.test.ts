@@ -1,8 +1,9 @@
 // End-to-end on the real kernel (needs root): audit mode, staged shadows and the conntrack cut of
 // live connections, in a node namespace routing between a client and a server workload.
 
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { flushUntil, inNs, NetnsLab, pollUntil, probeTcp, sleep } from '../../../../test-support/netns-lab.js';
+import { workloadEndpoint, yamlDocs } from '../../../../test-support/netpol-yaml.js';
 import { type FlowLogRecord, startFlowCollector } from '../../src/flows/flow-collector.js';
 import { type NflogPacket, NflogPcapReader } from '../../src/flows/nflog-pcap.js';
 import { loadPolicyModel } from '../../src/model/load.js';
@@ -18,16 +19,10 @@ const SERVER = `${prefix}-srv`;
 const CLIENT_IP = '10.41.1.2';
 const SERVER_IP = '10.41.2.2';
 
-const ENDPOINTS = `apiVersion: projectcalico.org/v3
-kind: WorkloadEndpoint
-metadata: { name: client, namespace: default, labels: { app: client } }
-spec: { interfaceName: h4-cl, ipNetworks: [${CLIENT_IP}/32] }
----
-apiVersion: projectcalico.org/v3
-kind: WorkloadEndpoint
-metadata: { name: server, namespace: default, labels: { app: server } }
-spec: { interfaceName: h4-srv, ipNetworks: [${SERVER_IP}/32] }
-`;
+const ENDPOINTS = yamlDocs(
+  workloadEndpoint({ name: 'client', interfaceName: 'h4-cl', ips: [CLIENT_IP] }),
+  workloadEndpoint({ name: 'server', interfaceName: 'h4-srv', ips: [SERVER_IP] }),
+);
 const DENY_CLIENT = `apiVersion: projectcalico.org/v3
 kind: GlobalNetworkPolicy
 metadata: { name: no-client }
@@ -41,22 +36,15 @@ const STAGED_DENY_CLIENT = DENY_CLIENT.replace('kind: GlobalNetworkPolicy', 'kin
   'staged-no-client',
 );
 
-const created: string[] = [];
-const children: ChildProcess[] = [];
-const sh = (...args: string[]) =>
-  execFileSync(args[0]!, args.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-const inNs = (ns: string, ...args: string[]) => sh('ip', 'netns', 'exec', ns, ...args);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const lab = new NetnsLab();
 
 // Port 80 answers and closes; port 8080 sends a byte every 50 ms for as long as the connection lives.
 const SERVE = `const net=require('node:net');net.createServer(s=>{s.on('error',()=>{});s.end('ok')}).listen(80,'0.0.0.0');
 net.createServer(s=>{s.on('error',()=>{});const t=setInterval(()=>s.write('t'),50);s.on('close',()=>clearInterval(t))}).listen(8080,'0.0.0.0');`;
-const PROBE = `const s=require('node:net').connect(80,process.argv[1]);const t=setTimeout(()=>{s.destroy();console.log('timeout')},1200);
-s.on('connect',()=>{clearTimeout(t);s.destroy();console.log('open')});s.on('error',e=>{clearTimeout(t);console.log('error:'+e.code)});`;
 const HOLD = `const s=require('node:net').connect(8080,process.argv[1]);s.setEncoding('utf8');
 s.on('data',d=>process.stdout.write(d));s.on('error',e=>process.stdout.write('E'));`;
 
-const probe = () => inNs(CLIENT, process.execPath, '-e', PROBE, SERVER_IP).trim();
+const probe = () => probeTcp(CLIENT, SERVER_IP, 80);
 
 async function apply(policies: string, options: CompileOptions = {}, cut = false): Promise<[NftRuleset, CutResult?]> {
   const rs = compileRuleset(loadPolicyModel([{ path: 'lab.yaml', text: `${ENDPOINTS}---\n${policies}` }]), options);
@@ -70,10 +58,9 @@ async function apply(policies: string, options: CompileOptions = {}, cut = false
  * `wanted` (the kernel hands NFLOG messages over in batches, up to a second late).
  */
 async function nflog(during: () => Promise<void> | void, wanted: (p: NflogPacket) => boolean): Promise<NflogPacket[]> {
-  const td = spawn('ip', ['netns', 'exec', NODE, 'tcpdump', '-i', 'nflog:1', '-U', '-n', '-w', '-'], {
+  const td = lab.spawnIn(NODE, ['tcpdump', '-i', 'nflog:1', '-U', '-n', '-w', '-'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  children.push(td);
   const reader = new NflogPcapReader();
   const packets: NflogPacket[] = [];
   td.stdout!.on('data', (chunk: Buffer) => packets.push(...reader.push(chunk)));
@@ -81,10 +68,10 @@ async function nflog(during: () => Promise<void> | void, wanted: (p: NflogPacket
   td.stderr!.setEncoding('utf8').on('data', (d: string) => {
     err += d;
   });
-  for (let i = 0; i < 100 && !err.includes('listening on'); i++) await sleep(50);
+  await pollUntil(() => err.includes('listening on'), 100, 50);
   expect(err).toContain('listening on');
   await during();
-  for (let i = 0; i < 60 && !packets.some(wanted); i++) await sleep(50);
+  await pollUntil(() => packets.some(wanted), 60, 50);
   td.kill('SIGINT');
   await new Promise((r) => td.once('close', r));
   return packets;
@@ -92,10 +79,7 @@ async function nflog(during: () => Promise<void> | void, wanted: (p: NflogPacket
 
 /** A long-lived connection the server writes to; returns how many bytes arrived so far. */
 function hold(): { received: () => number; stop: () => void } {
-  const child = spawn('ip', ['netns', 'exec', CLIENT, process.execPath, '-e', HOLD, SERVER_IP], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  children.push(child);
+  const child = lab.spawnNode(CLIENT, HOLD, [SERVER_IP], { stdio: ['ignore', 'pipe', 'ignore'] });
   let out = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => {
     out += d;
@@ -104,38 +88,15 @@ function hold(): { received: () => number; stop: () => void } {
 }
 
 beforeAll(async () => {
-  sh('ip', 'netns', 'add', NODE);
-  created.push(NODE);
-  inNs(NODE, 'sysctl', '-qw', 'net.ipv4.ip_forward=1');
-  for (const [ns, ifname, net] of [
-    [CLIENT, 'h4-cl', 1],
-    [SERVER, 'h4-srv', 2],
-  ] as const) {
-    sh('ip', 'netns', 'add', ns);
-    created.push(ns);
-    sh('ip', 'link', 'add', ifname, 'netns', NODE, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns);
-    inNs(NODE, 'ip', 'addr', 'add', `10.41.${net}.1/24`, 'dev', ifname);
-    inNs(NODE, 'ip', 'link', 'set', ifname, 'up');
-    inNs(ns, 'ip', 'link', 'set', 'lo', 'up');
-    inNs(ns, 'ip', 'addr', 'add', `10.41.${net}.2/24`, 'dev', 'eth0');
-    inNs(ns, 'ip', 'link', 'set', 'eth0', 'up');
-    inNs(ns, 'ip', 'route', 'add', 'default', 'via', `10.41.${net}.1`);
-  }
-  children.push(spawn('ip', ['netns', 'exec', SERVER, process.execPath, '-e', SERVE], { stdio: 'ignore' }));
-  for (let i = 0; i < 50 && probe() !== 'open'; i++) await sleep(100);
+  lab.addRouter(NODE);
+  lab.addRoutedWorkload(NODE, CLIENT, 'h4-cl', '10.41.1');
+  lab.addRoutedWorkload(NODE, SERVER, 'h4-srv', '10.41.2');
+  lab.spawnNode(SERVER, SERVE);
+  await pollUntil(() => probe() === 'open');
   expect(probe()).toBe('open');
 });
 
-afterAll(() => {
-  for (const c of children) c.kill('SIGKILL');
-  for (const ns of created.reverse()) {
-    try {
-      sh('ip', 'netns', 'del', ns);
-    } catch {
-      // already gone
-    }
-  }
-});
+afterAll(() => lab.cleanup());
 
 describe('enforcement modes and the conntrack cut (root)', () => {
   it('enforce drops a denied connection; audit lets it through and NFLOGs the rule that would have dropped it', async () => {
@@ -182,10 +143,7 @@ describe('enforcement modes and the conntrack cut (root)', () => {
       expect(probe()).toBe('open');
       const records: FlowLogRecord[] = [];
       const found = () => records.find((r) => r.action === 'allow' && r.stagedDenies && r.destination.ip === SERVER_IP);
-      for (let i = 0; i < 40 && !found(); i++) {
-        await sleep(250);
-        records.push(...(await collector.flush()));
-      }
+      await flushUntil(collector, records, () => !!found());
       expect(found()).toMatchObject({
         source: { name: 'client' },
         destination: { name: 'server' },
@@ -201,7 +159,7 @@ describe('enforcement modes and the conntrack cut (root)', () => {
     await apply('');
     const h = hold();
     try {
-      for (let i = 0; i < 40 && h.received() < 3; i++) await sleep(50);
+      await pollUntil(() => h.received() >= 3, 40, 50);
       expect(h.received()).toBeGreaterThanOrEqual(3);
       const [, cut] = await apply(DENY_CLIENT);
       expect(cut).toBeUndefined();
@@ -218,7 +176,7 @@ describe('enforcement modes and the conntrack cut (root)', () => {
     await apply('');
     const h = hold();
     try {
-      for (let i = 0; i < 40 && h.received() < 3; i++) await sleep(50);
+      await pollUntil(() => h.received() >= 3, 40, 50);
       expect(h.received()).toBeGreaterThanOrEqual(3);
       const [, cut] = await apply(DENY_CLIENT, {}, true);
       expect(cut!.cut).toEqual(
@@ -239,7 +197,7 @@ describe('enforcement modes and the conntrack cut (root)', () => {
     await apply('');
     const h = hold();
     try {
-      for (let i = 0; i < 40 && h.received() < 3; i++) await sleep(50);
+      await pollUntil(() => h.received() >= 3, 40, 50);
       // Denies port 80 only: the streaming connection on 8080 stays.
       const [, cut] = await apply(
         DENY_CLIENT.replace('protocol: TCP,', 'protocol: TCP, destination: { ports: [80] },'),

@@ -2,11 +2,19 @@
 // namespaces behind a routing "node", the flow collector watching the node, a few real
 // connections, `palisade netpol recommend` on the flow log, and the recommendation enforced.
 
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  flushUntil,
+  inNs,
+  NetnsLab,
+  pollUntil,
+  probeTcpMany,
+  SERVE_PORTS,
+} from '../../../../test-support/netns-lab.js';
 import { repoRoot } from '../../../../test-support/paths.js';
 import { evaluate } from '../../src/evaluate/evaluate.js';
 import { type FlowLogRecord, startFlowCollector } from '../../src/flows/flow-collector.js';
@@ -38,64 +46,30 @@ spec: { interfaceName: ${w.ifname}, ipNetworks: [10.31.${w.net}.2/32] }`,
   )
   .join('\n---\n');
 
-const created: string[] = [];
-const servers: ChildProcess[] = [];
+const lab = new NetnsLab();
 let dir: string;
 
-const sh = (...args: string[]) =>
-  execFileSync(args[0]!, args.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-const inNs = (ns: string, ...args: string[]) => sh('ip', 'netns', 'exec', ns, ...args);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-const SERVER =
-  "const net=require('node:net');for(const p of JSON.parse(process.argv[1]))net.createServer(s=>{s.on('error',()=>{});s.end('ok')}).listen(p,'0.0.0.0');";
 // Connects to every target at once (reading the reply, so both directions carry data).
-const PROBE = `const net=require('node:net');const targets=JSON.parse(process.argv[1]);
-Promise.all(targets.map(([h,p])=>new Promise(r=>{const s=net.connect({host:h,port:p});
-const t=setTimeout(()=>{s.destroy();r('timeout')},1200);s.on('data',()=>{});s.on('end',()=>{clearTimeout(t);r('open')});
-s.on('error',e=>{clearTimeout(t);r(e.code==='ECONNREFUSED'?'refused':'error:'+e.code)})}))).then(x=>console.log(JSON.stringify(x)));`;
-
-function probe(from: Name, targets: [Name, number][]): string[] {
-  const out = inNs(nsOf(from), process.execPath, '-e', PROBE, JSON.stringify(targets.map(([n, p]) => [ipOf(n), p])));
-  return JSON.parse(out) as string[];
-}
+const probe = (from: Name, targets: [Name, number][]) =>
+  probeTcpMany(
+    nsOf(from),
+    targets.map(([n, p]) => [ipOf(n), p]),
+    { reply: true },
+  );
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'h5-recommend-'));
-  sh('ip', 'netns', 'add', NODE);
-  created.push(NODE);
-  inNs(NODE, 'sysctl', '-qw', 'net.ipv4.ip_forward=1');
+  lab.addRouter(NODE);
   inNs(NODE, 'ip', 'link', 'set', 'lo', 'up');
   for (const w of WORKLOADS) {
-    const ns = nsOf(w.name);
-    sh('ip', 'netns', 'add', ns);
-    created.push(ns);
-    sh('ip', 'link', 'add', w.ifname, 'netns', NODE, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns);
-    inNs(NODE, 'ip', 'addr', 'add', `10.31.${w.net}.1/24`, 'dev', w.ifname);
-    inNs(NODE, 'ip', 'link', 'set', w.ifname, 'up');
-    inNs(ns, 'ip', 'link', 'set', 'lo', 'up');
-    inNs(ns, 'ip', 'addr', 'add', `10.31.${w.net}.2/24`, 'dev', 'eth0');
-    inNs(ns, 'ip', 'link', 'set', 'eth0', 'up');
-    inNs(ns, 'ip', 'route', 'add', 'default', 'via', `10.31.${w.net}.1`);
-    if (w.ports.length > 0)
-      servers.push(
-        spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', SERVER, JSON.stringify(w.ports)], {
-          stdio: 'ignore',
-        }),
-      );
+    const ns = lab.addRoutedWorkload(NODE, nsOf(w.name), w.ifname, `10.31.${w.net}`);
+    if (w.ports.length > 0) lab.spawnNode(ns, SERVE_PORTS, [JSON.stringify(w.ports)]);
   }
-  for (let i = 0; i < 50 && probe('intruder', [['db', 5432]])[0] !== 'open'; i++) await sleep(100);
+  await pollUntil(() => probe('intruder', [['db', 5432]])[0] === 'open');
 });
 
 afterAll(() => {
-  for (const s of servers) s.kill('SIGKILL');
-  for (const ns of created.reverse()) {
-    try {
-      sh('ip', 'netns', 'del', ns);
-    } catch {
-      // already gone
-    }
-  }
+  lab.cleanup();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -133,10 +107,7 @@ describe('policy recommendation from real flows (root)', () => {
             r.action === 'allow',
         );
       const all = () => seen('frontend', 'api', 8080) && seen('api', 'db', 5432) && seen('api', 'external', 80);
-      for (let i = 0; i < 40 && !all(); i++) {
-        await sleep(250);
-        records.push(...(await collector.flush()));
-      }
+      await flushUntil(collector, records, () => !!all());
       expect(all()).toBe(true);
     } finally {
       await collector.close();

@@ -5,7 +5,6 @@
 import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import type { RuntimeEvent } from '@palisade/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RuleEngine } from '../rule-engine.js';
 import {
@@ -14,6 +13,7 @@ import {
   runCtrContainer,
   startContainerd,
 } from './__fixtures__/containerd-test.js';
+import { execEvent } from './__fixtures__/exec-event.js';
 import { uniqueName } from './__fixtures__/podman-test-image.js';
 import { CgroupIdIndex } from './cgroup-id-index.js';
 import { ContainerdEngine } from './containerd-engine.js';
@@ -38,27 +38,6 @@ async function forgotten(e: Enricher, id: string, tries: number): Promise<boolea
     await new Promise((r) => setTimeout(r, 50));
   }
   return false;
-}
-
-function execEvent(pid: number, extra: Partial<RuntimeEvent['proc']> = {}): RuntimeEvent {
-  const snap = readProc(pid)!;
-  return {
-    ts: Date.now() * 1e6,
-    host: 'node-1',
-    type: 'execve',
-    proc: {
-      pid,
-      ppid: snap.ppid,
-      uid: 0,
-      gid: 0,
-      exe: snap.exe,
-      comm: snap.comm,
-      args: snap.args,
-      cwd: '/',
-      tty: 0,
-      ...extra,
-    },
-  };
 }
 
 describe('Enricher with a private containerd (root)', () => {

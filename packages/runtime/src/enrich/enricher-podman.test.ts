@@ -3,10 +3,10 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { RuntimeEvent } from '@palisade/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultRulesFile } from '../default-rules.js';
 import { RuleEngine } from '../rule-engine.js';
+import { execEvent } from './__fixtures__/exec-event.js';
 import {
   buildBusyboxImage,
   podman,
@@ -32,27 +32,6 @@ const base = uniqueName('palisade-enrich');
 const containers: string[] = [];
 let image = '';
 let ctr = { id: '', pid: 0 };
-
-function execEvent(pid: number, extra: Partial<RuntimeEvent['proc']> = {}): RuntimeEvent {
-  const snap = readProc(pid)!;
-  return {
-    ts: Date.now() * 1e6,
-    host: 'node-1',
-    type: 'execve',
-    proc: {
-      pid,
-      ppid: snap.ppid,
-      uid: 0,
-      gid: 0,
-      exe: snap.exe,
-      comm: snap.comm,
-      args: snap.args,
-      cwd: '/',
-      tty: 0,
-      ...extra,
-    },
-  };
-}
 
 describe('Enricher with real podman containers (root)', () => {
   beforeAll(async () => {

@@ -5,7 +5,7 @@
 import type { NatsConnection } from '@palisade/bus';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type NatsServerFixture, natsClient, startNatsServer } from '../../../../test-support/nats.js';
-import { bearer, createHarness, type Harness } from '../../test/harness.js';
+import { createHarness, type Harness, ingestEvents } from '../../test/harness.js';
 import { natsOutput, natsSubject } from './nats-output.js';
 import { parseOutputsConfig } from './outputs-config.js';
 
@@ -49,17 +49,6 @@ async function harnessWith(yaml: string): Promise<Harness> {
   return h;
 }
 
-async function ingest(harness: Harness, events: object[]): Promise<void> {
-  const r = await harness.app.inject({
-    method: 'POST',
-    url: '/api/v1/events',
-    headers: { ...bearer(harness.tokens.A.agent), 'content-type': 'application/x-ndjson' },
-    payload: events.map((e) => JSON.stringify(e)).join('\n'),
-  });
-  expect(r.statusCode, r.body).toBe(200);
-  await harness.app.palisade.outputs?.idle();
-}
-
 /** Messages a core subscription has buffered, drained without waiting for more. */
 async function drain(
   sub: ReturnType<NatsConnection['subscribe']>,
@@ -87,7 +76,11 @@ outputs:
     customFields: { env: prod }
     ${FAST_RETRY}
 `);
-    await ingest(harness, [alertEvent('a1', 'Critical'), alertEvent('a2', 'Notice'), alertEvent('a3', 'Warning')]);
+    await ingestEvents(harness, [
+      alertEvent('a1', 'Critical'),
+      alertEvent('a2', 'Notice'),
+      alertEvent('a3', 'Warning'),
+    ]);
     const got = await drain(sub, 2);
     sub.unsubscribe();
     expect(got.map((m) => m.subject)).toEqual(['h3.alerts.critical', 'h3.alerts.warning']);
@@ -114,7 +107,7 @@ outputs:
     jetstream: true
     ${FAST_RETRY}
 `);
-    await ingest(harness, [alertEvent('j1', 'Error'), alertEvent('j2', 'Debug')]);
+    await ingestEvents(harness, [alertEvent('j1', 'Error'), alertEvent('j2', 'Debug')]);
     expect(await harness.store.deadLetters.count()).toBe(0);
     // The same alert delivered again (a dead letter retried) within the duplicate window is stored once.
     const again = natsOutput({ name: 'again', url: nats.url, subject: 'h3js.{tenant}.alerts', jetstream: true });
@@ -139,7 +132,7 @@ outputs:
     jetstream: true
     ${FAST_RETRY}
 `);
-    await ingest(harness, [alertEvent('n1', 'Error')]);
+    await ingestEvents(harness, [alertEvent('n1', 'Error')]);
     const letters = await harness.store.deadLetters.list('/');
     expect(letters.items.map((l) => [l.output, (l.alert as { uuid: string }).uuid])).toEqual([['nostream', 'n1']]);
   });

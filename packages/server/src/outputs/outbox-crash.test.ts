@@ -2,17 +2,15 @@
 // down takes alerts, is killed with SIGKILL, and restarts once the receiver is up: every
 // acknowledged alert arrives, once. On SQLite and on a real PostgreSQL.
 
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { openStore } from '@palisade/store';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../../../../test-support/paths.js';
+import { freePort } from '../../../../test-support/free-port.js';
 import { type PostgresFixture, startPostgres } from '../../../store/test/postgres-fixture.js';
+import { bundleServerChild, exited, killChildren, startServerChild } from '../../test/fixtures/child-server.js';
 import { HttpReceiver, waitUntil } from './__fixtures__/receivers.js';
 
 const TOKEN = `pal_outbox_${'o'.repeat(43)}`;
@@ -23,71 +21,22 @@ const children: ChildProcess[] = [];
 const dirs: string[] = [];
 
 beforeAll(async () => {
-  // Our workspace sources bundled for plain node; npm dependencies resolve from node_modules.
-  const outDir = path.join(repoRoot, 'node_modules/.cache/palisade-server-test');
-  mkdirSync(outDir, { recursive: true });
-  bundle = path.join(outDir, `server-child-outputs-${process.pid}.mjs`);
-  await build({
-    entryPoints: [path.join(import.meta.dirname, '__fixtures__/server-child-outputs.ts')],
-    outfile: bundle,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    conditions: ['source'],
-    logLevel: 'silent',
-    plugins: [
-      {
-        name: 'external-npm',
-        setup(b) {
-          b.onResolve({ filter: /^[^./]/ }, (args) =>
-            args.path.startsWith('@palisade/') ? undefined : { path: args.path, external: true },
-          );
-        },
-      },
-    ],
-  });
+  bundle = await bundleServerChild(
+    path.join(import.meta.dirname, '__fixtures__/server-child-outputs.ts'),
+    'server-child-outputs',
+  );
   pg = await startPostgres();
 }, 180_000);
 
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  killChildren(children);
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
   rmSync(bundle, { force: true });
   await pg?.stop();
 });
 
-/** A loopback port nothing listens on (yet): the receiver comes up there later. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function startChild(args: string[]): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [bundle, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let stderr = '';
-  child.stderr?.on('data', (d) => {
-    stderr += String(d);
-  });
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  const url = await new Promise<string>((resolve, reject) => {
-    lines.once('line', (line) => resolve((JSON.parse(line) as { url: string }).url));
-    child.once('exit', (code) => reject(new Error(`server child exited (${code}) before listening: ${stderr}`)));
-  });
-  return { child, url };
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
+function startChild(args: string[]): Promise<{ child: ChildProcess; url: string }> {
+  return startServerChild(bundle, args, children);
 }
 
 function batch(from: number, n: number): string {

@@ -8,7 +8,7 @@ import { openStore } from '@palisade/store';
 import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type PostgresFixture, startPostgres } from '../../../store/test/postgres-fixture.js';
-import { bearer, createHarness, type Harness } from '../../test/harness.js';
+import { bearer, createHarness, type Harness, ingestEvents } from '../../test/harness.js';
 import { buildApp } from '../app.js';
 import {
   BulkReceiver,
@@ -69,17 +69,6 @@ async function harnessWith(yaml: string, kind: 'sqlite' | 'postgres' = 'sqlite')
   return h;
 }
 
-async function ingest(harness: Harness, events: object[]): Promise<void> {
-  const r = await harness.app.inject({
-    method: 'POST',
-    url: '/api/v1/events',
-    headers: { ...bearer(harness.tokens.A.agent), 'content-type': 'application/x-ndjson' },
-    payload: events.map((e) => JSON.stringify(e)).join('\n'),
-  });
-  expect(r.statusCode, r.body).toBe(200);
-  await harness.app.palisade.outputs?.idle();
-}
-
 async function metric(harness: Harness, name: string, output: string): Promise<number> {
   const text = await harness.app.palisade.metrics.registry.metrics();
   const line = text.split('\n').find((l) => l.startsWith(`${name}{output="${output}"}`));
@@ -117,7 +106,7 @@ outputs:
       alertEvent('a2', 'Notice'),
       alertEvent('a3', 'Warning'),
     ];
-    await ingest(harness, batch);
+    await ingestEvents(harness, batch);
     expect(verdicts).toEqual([undefined, undefined]);
     const bodies = hook.requests.map((r) => JSON.parse(r.body) as Record<string, unknown>);
     expect(bodies.map((b) => b.uuid)).toEqual(['a1', 'a3']);
@@ -133,7 +122,7 @@ outputs:
     expect(hook.requests[0]?.url).toBe('/hook');
 
     // The same batch again (a sender retrying after a lost acknowledgement) is not re-delivered.
-    await ingest(harness, batch);
+    await ingestEvents(harness, batch);
     expect(hook.requests).toHaveLength(2);
     expect(await metric(harness, 'palisade_output_sent_total', 'soc')).toBe(2);
   });
@@ -148,7 +137,7 @@ outputs:
 outputs:
   - { name: soc, type: webhook, url: "${url}", secret: ${SECRET}, ${FAST_RETRY} }
 `);
-    await ingest(harness, [alertEvent('a1', 'Error')]);
+    await ingestEvents(harness, [alertEvent('a1', 'Error')]);
     expect(hook.requests).toHaveLength(1);
     const letters = await harness.store.deadLetters.list('/');
     expect(letters.items).toHaveLength(1);
@@ -165,7 +154,7 @@ outputs:
 outputs:
   - { name: soc, type: webhook, url: "${url}", secret: ${SECRET}, retry: { attempts: 4, initialDelayMs: 1, maxDelayMs: 2 } }
 `);
-    await ingest(harness, [alertEvent('a1', 'Error')]);
+    await ingestEvents(harness, [alertEvent('a1', 'Error')]);
     expect(hook.requests).toHaveLength(3);
     expect(new Set(hook.requests.map((r) => (JSON.parse(r.body) as { uuid: string }).uuid))).toEqual(new Set(['a1']));
     expect(await metric(harness, 'palisade_output_sent_total', 'soc')).toBe(1);
@@ -187,10 +176,10 @@ outputs:
         kind,
       );
       // A re-sent batch is not delivered twice on either dialect (RETURNING skips conflicts).
-      await ingest(harness, [plainEvent('p0'), alertEvent('a1', 'Critical')]);
+      await ingestEvents(harness, [plainEvent('p0'), alertEvent('a1', 'Critical')]);
       expect(hook.requests).toHaveLength(3);
       expect(await metric(harness, 'palisade_output_dead_letter_total', 'soc')).toBe(1);
-      await ingest(harness, [plainEvent('p0'), alertEvent('a1', 'Critical')]);
+      await ingestEvents(harness, [plainEvent('p0'), alertEvent('a1', 'Critical')]);
       expect(hook.requests).toHaveLength(3);
       expect(await harness.store.deadLetters.count()).toBe(1);
       expect(await metric(harness, 'palisade_output_failed_total', 'soc')).toBe(3);
@@ -244,7 +233,7 @@ outputs:
 outputs:
   - { name: soc, type: webhook, url: "${url}", queueSize: 2, ${FAST_RETRY} }
 `);
-    await ingest(
+    await ingestEvents(
       harness,
       [1, 2, 3, 4, 5].map((i) => alertEvent(`a${i}`, 'Error')),
     );
@@ -372,7 +361,7 @@ describe('slack output', () => {
 outputs:
   - { name: chat, type: slack, url: "${url}/services/T0/B0/XYZ", customFields: { cluster: prod-eu }, ${FAST_RETRY} }
 `);
-    await ingest(harness, [alertEvent('a1', 'Critical', { output: 'shell <bash> & more' })]);
+    await ingestEvents(harness, [alertEvent('a1', 'Critical', { output: 'shell <bash> & more' })]);
     expect(slack.requests).toHaveLength(1);
     expect(slack.requests[0]?.url).toBe('/services/T0/B0/XYZ');
     const body = JSON.parse(slack.requests[0]?.body ?? '{}') as {
@@ -415,7 +404,7 @@ outputs:
     customFields: { env: prod }
     ${FAST_RETRY}
 `);
-    await ingest(harness, [alertEvent('a1', 'Error'), alertEvent('a2', 'Error'), alertEvent('a3', 'Error')]);
+    await ingestEvents(harness, [alertEvent('a1', 'Error'), alertEvent('a2', 'Error'), alertEvent('a3', 'Error')]);
     expect(es.batches.map((b) => b.map((i) => i.id.split(':')[1]))).toEqual([['a1', 'a2', 'a3'], ['a2']]);
     expect(es.requests[0]?.headers.authorization).toBe(`Basic ${Buffer.from('elastic:changeme').toString('base64')}`);
     expect(es.requests[0]?.headers['content-type']).toBe('application/x-ndjson');
@@ -438,7 +427,7 @@ outputs:
 outputs:
   - { name: os, type: opensearch, url: "${url}/", apiKey: "aWQ6a2V5", ${FAST_RETRY} }
 `);
-    await ingest(harness, [alertEvent('a1', 'Error'), alertEvent('a2', 'Warning')]);
+    await ingestEvents(harness, [alertEvent('a1', 'Error'), alertEvent('a2', 'Warning')]);
     expect(es.requests).toHaveLength(3);
     expect(es.requests[2]?.headers.authorization).toBe('ApiKey aWQ6a2V5');
     expect(es.indexed.size).toBe(2);
@@ -456,7 +445,7 @@ outputs:
   - { name: siem, type: syslog, host: 127.0.0.1, port: ${port}, protocol: udp, facility: local3, customFields: { "dc": "eu]1" }, ${FAST_RETRY} }
 `);
     const long = `${'é'.repeat(3000)}`;
-    await ingest(harness, [alertEvent('a1', 'Warning'), alertEvent('a2', 'Critical', { output: long })]);
+    await ingestEvents(harness, [alertEvent('a1', 'Warning'), alertEvent('a2', 'Critical', { output: long })]);
     await waitUntil(() => listener.messages.length + listener.errors.length >= 2, 'two datagrams');
     expect(listener.errors).toEqual([]);
     const [m1, m2] = [...listener.messages].sort((a, b) => a.severity - b.severity).reverse();
@@ -486,7 +475,7 @@ outputs:
   - { name: siem, type: syslog, host: 127.0.0.1, port: ${port}, protocol: tcp, minPriority: Error, ${FAST_RETRY} }
 `);
     const multiline = 'line one\nline two with "quotes"';
-    await ingest(harness, [
+    await ingestEvents(harness, [
       alertEvent('a1', 'Error', { output: multiline }),
       alertEvent('a2', 'Informational'),
       alertEvent('a3', 'Alert'),
@@ -508,7 +497,7 @@ outputs:
 outputs:
   - { name: siem, type: syslog, host: 127.0.0.1, port: ${port}, protocol: tcp, ${FAST_RETRY} }
 `);
-    await ingest(harness, [alertEvent('a1', 'Error')]);
+    await ingestEvents(harness, [alertEvent('a1', 'Error')]);
     const dead = await harness.store.deadLetters.list('/');
     expect(dead.items.map((d) => [d.output, d.attempts])).toEqual([['siem', 3]]);
     expect(dead.items[0]?.error).toContain('ECONNREFUSED');

@@ -23,7 +23,8 @@ import { recordPostureSnapshot } from './posture.js';
 
 const SCAN_BODY_LIMIT = 64 * 1024 * 1024;
 
-function severities(list: string | undefined): Severity[] | undefined {
+/** The `severity` query parameter (a comma-separated list) as a filter; the image routes take it too. */
+export function severityQuery(list: string | undefined): Severity[] | undefined {
   if (!list) return undefined;
   try {
     return [...parseSeverityList(list)];
@@ -93,7 +94,7 @@ export function registerFindingRoutes(app: ApiApp, ctx: RouteContext): void {
       const scope = await resolveTenant(store, request, tenant);
       return store.findings.list(
         scope.path,
-        { ...filter, severity: severities(severity) },
+        { ...filter, severity: severityQuery(severity) },
         { by: sort, direction: order },
         { limit, cursor },
       );

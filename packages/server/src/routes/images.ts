@@ -2,7 +2,6 @@
 // and one image's vulnerabilities, deduplicated by vulnerability and package, with the workloads
 // running the image that carry each.
 
-import { InputError, parseSeverityList, type Severity } from '@palisade/core';
 import type { ApiApp, RouteContext } from '../api-types.js';
 import { operation } from '../api-types.js';
 import { resolveTenant } from '../auth.js';
@@ -14,15 +13,7 @@ import {
   ImageVulnerability,
   ImageVulnerabilityQuery,
 } from '../view-schemas.js';
-
-function severities(list: string | undefined): Severity[] | undefined {
-  if (!list) return undefined;
-  try {
-    return [...parseSeverityList(list)];
-  } catch (err) {
-    throw new InputError(`query severity: ${err instanceof Error ? err.message : String(err)}`);
-  }
-}
+import { severityQuery } from './findings.js';
 
 export function registerImageRoutes(app: ApiApp, ctx: RouteContext): void {
   const { store } = ctx;
@@ -65,7 +56,7 @@ export function registerImageRoutes(app: ApiApp, ctx: RouteContext): void {
       return store.images.vulnerabilities(
         request.params.digest,
         scope.path,
-        { status, severity: severities(severity), packageName },
+        { status, severity: severityQuery(severity), packageName },
         { limit, cursor },
       );
     },

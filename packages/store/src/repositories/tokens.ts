@@ -35,6 +35,18 @@ export interface Principal {
   session?: boolean;
 }
 
+/** The principal for a bearer row joined with its tenant: `id` is the token's (or session's) id. */
+export function principalOf(r: {
+  id: string;
+  tenant_id: string;
+  path: string;
+  role: Role;
+  name: string;
+  user_id: string | null;
+}): Principal {
+  return { tokenId: r.id, tenantId: r.tenant_id, tenantPath: r.path, role: r.role, name: r.name, userId: r.user_id };
+}
+
 function toInfo(r: TokensTable): TokenInfo {
   return {
     id: r.id,
@@ -110,14 +122,7 @@ export function createTokenRepository(db: Kysely<Database>) {
       if (r.revoked_at) throw new AuthError('API token has been revoked');
       if (r.expires_at && r.expires_at <= now) throw new AuthError('API token has expired');
       if (r.owner_disabled_at) throw new AuthError("API token's owner is disabled");
-      return {
-        tokenId: r.id,
-        tenantId: r.tenant_id,
-        tenantPath: r.path,
-        role: r.role,
-        name: r.name,
-        userId: r.user_id,
-      };
+      return principalOf(r);
     },
 
     async get(id: string, scopePath: string): Promise<TokenInfo | undefined> {

@@ -8,7 +8,7 @@ import { applyKeyset, type Page, type PageRequest, pageSize, toPage } from '../c
 import { newId, nowIso } from '../ids.js';
 import type { Database, Role, UsersTable } from '../schema.js';
 import { hashSecret, secretMatches } from '../token-format.js';
-import type { Principal } from './tokens.js';
+import { type Principal, principalOf } from './tokens.js';
 
 /** Roles a person may hold; ci and agent are for machines and stay token-only. */
 export type UserRole = Extract<Role, 'admin' | 'analyst' | 'read-only'>;
@@ -381,15 +381,7 @@ export function createUserRepository(db: Kysely<Database>) {
       if (r.revoked_at) throw new AuthError('session has ended; log in again');
       if (r.expires_at <= now) throw new AuthError('session has expired; log in again');
       if (r.disabled_at) throw new AuthError('user is disabled');
-      return {
-        tokenId: r.id,
-        tenantId: r.tenant_id,
-        tenantPath: r.path,
-        role: r.role,
-        name: r.name,
-        userId: r.user_id,
-        session: true,
-      };
+      return { ...principalOf(r), session: true };
     },
 
     /** Ends one session; true when it was still open. */

@@ -22,7 +22,7 @@ export async function makeTar(files: TarFile[]): Promise<Buffer> {
   const pack = tarStream.pack();
   const chunks: Buffer[] = [];
   const done = new Promise<void>((resolve, reject) => {
-    pack.on('data', (c: Buffer) => chunks.push(c));
+    pack.on('data', (c) => chunks.push(c as Buffer));
     pack.on('end', () => resolve());
     pack.on('error', reject);
   });
@@ -31,7 +31,7 @@ export async function makeTar(files: TarFile[]): Promise<Buffer> {
     const content = type === 'file' ? Buffer.from(f.content ?? '') : undefined;
     await new Promise<void>((resolve, reject) => {
       const header = { name: f.name, type, linkname: f.linkname, mode: f.mode ?? (type === 'directory' ? 0o755 : 0o644) };
-      pack.entry(content ? { ...header, size: content.length } : header, content, (err) => (err ? reject(err) : resolve()));
+      pack.entry(content ? { ...header, size: content.length } : header, content ?? '', (err) => (err ? reject(err) : resolve()));
     });
   }
   pack.finalize();

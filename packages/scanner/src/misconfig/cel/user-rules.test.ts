@@ -168,7 +168,7 @@ d: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c, *c, *c, *c, *c, *c, *c, *c, *c, *c, 
 describe('running user rules on manifests', () => {
   it('reports only the validations that fail, at the line of the resource, with the rule metadata', async () => {
     const findings = await scanWorkloads();
-    const summary = findings.map((f) => [f.ruleId, f.target.line, f.description.split('. ')[0]]);
+    const summary = findings.map((f) => [f.ruleId, f.target.line, (f.description ?? '').split('. ')[0]]);
     expect(summary).toEqual([
       ['ACME-001', 25, 'deployment worker has no team label'],
       ['ACME-002', 25, 'images must come from registry.example.com and be pinned by digest'],
@@ -185,7 +185,9 @@ describe('running user rules on manifests', () => {
       const relaxed = (await readFile(RULES_FILE, 'utf8')).replace('maxReplicas: 10', 'maxReplicas: 20');
       await writeFile(path.join(dir, 'rules.yaml'), relaxed);
       const findings = await scanWorkloads([path.join(dir, 'rules.yaml')]);
-      expect(findings.map((f) => f.description.split('. ')[0])).not.toContain('replicas 12 exceed the limit of 20');
+      expect(findings.map((f) => (f.description ?? '').split('. ')[0])).not.toContain(
+        'replicas 12 exceed the limit of 20',
+      );
       expect(findings.filter((f) => f.ruleId === 'ACME-002')).toHaveLength(1);
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -199,7 +201,7 @@ describe('running user rules on manifests', () => {
     );
     const text = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers: []\n';
     const result = scanConfigFile('pod.yaml', Buffer.from(text), { now: NOW, kubernetesRules: [], extraRules: rules });
-    expect(result?.findings.map((f) => f.description.split('. ')[0])).toEqual([
+    expect(result?.findings.map((f) => (f.description ?? '').split('. ')[0])).toEqual([
       'expression could not be evaluated (No such key: hostNetwork): object.spec.hostNetwork == false',
     ]);
   });

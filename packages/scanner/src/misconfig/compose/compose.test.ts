@@ -20,8 +20,8 @@ function scanText(text: string, file = 'compose.yaml') {
 }
 
 /** [rule, line, detail] of each finding, detail cut before the rationale. */
-function summary(findings: { ruleId: string; target: { line?: number }; description: string }[]) {
-  return findings.map((f) => [f.ruleId, f.target.line, f.description.split('. ')[0]]);
+function summary(findings: { ruleId: string; target: { line?: number }; description?: string }[]) {
+  return findings.map((f) => [f.ruleId, f.target.line, (f.description ?? '').split('. ')[0]]);
 }
 
 describe('docker-compose detection', () => {
@@ -81,7 +81,7 @@ describe('docker-compose rules on a real stack', () => {
     ]);
     expect(byRule('PAL-DC-009')).toEqual([['PAL-DC-009', 16, 'service "app" sets user: root']]);
     expect(byRule('PAL-DC-010')).toEqual([['PAL-DC-010', 17, 'service "app" does not set read_only: true']]);
-    expect(findings.some((f) => f.description.includes('"web"'))).toBe(false);
+    expect(findings.some((f) => (f.description ?? '').includes('"web"'))).toBe(false);
   });
 
   it('tags published ports and host networking as exposure', async () => {
@@ -93,7 +93,7 @@ describe('docker-compose rules on a real stack', () => {
   it('names the variable and never prints a secret value', async () => {
     const findings = await fixtureFindings();
     const secrets = findings.filter((f) => f.ruleId === 'PAL-DC-007');
-    expect(secrets.map((f) => f.description.split(' holds')[0])).toEqual([
+    expect(secrets.map((f) => (f.description ?? '').split(' holds')[0])).toEqual([
       'service "app" variable AWS_ACCESS_KEY_ID',
       'service "agent" variable GITHUB_TOKEN',
     ]);

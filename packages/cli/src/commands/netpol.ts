@@ -68,7 +68,9 @@ function positiveInt(text: string, option: string): number {
 }
 
 export function netpolCommand(): Command {
-  const netpol = new Command('netpol').description('Calico-compatible network policy: validate, test flows, compile to nftables, export, recommend, DNS proxy, flow logs');
+  const netpol = new Command('netpol').description(
+    'Calico-compatible network policy: validate, test flows, compile to nftables, export, recommend, DNS proxy, flow logs',
+  );
   netpol
     .command('validate')
     .description('load policy YAML files and report the first error with its position')

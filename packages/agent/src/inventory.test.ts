@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -159,7 +160,8 @@ describe('inventory parsers', () => {
     expect(inv.host.hostname).toBe('inv-host');
     expect(inv.host.kernel).toBe(os.release());
     expect(inv.host.bootId).toMatch(/^[0-9a-f-]{36}$/);
-    expect(inv.host.os.id).toBeTruthy();
+    const osId = /^ID="?([^"\n]+)"?$/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1];
+    expect(inv.host.os.id).toBe(osId);
     const podman = JSON.parse(execFileSync('podman', ['ps', '--format', 'json'], { encoding: 'utf8' })) as unknown[];
     expect(inv.errors).toEqual([]);
     expect(Math.abs(inv.containers.length - podman.length)).toBeLessThanOrEqual(5); // others start/stop containers

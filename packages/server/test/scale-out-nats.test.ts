@@ -76,7 +76,7 @@ describe('scale-out: two server replicas on PostgreSQL + NATS JetStream', () => 
     const first = await call(a, agentToken, 'GET', `/agents/${agentId}/policies`);
     expect(first.status, first.text).toBe(200);
     const revision = first.etag as string;
-    expect(revision).toBeTruthy();
+    expect(revision).toMatch(/^"[^"]+"$/); // an HTTP entity tag: the quoted bundle revision
 
     // The agent parks on A for up to 60 s: only a wake-up carried by NATS can answer it with 200.
     // A control replica C on the same database with the in-process bus gets the same long poll; it

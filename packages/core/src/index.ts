@@ -4,6 +4,7 @@ export * from './finding.js';
 export * from './ip-format.js';
 export * from './os.js';
 export * from './package.js';
+export * from './podman-events-file.js';
 export * from './runtime-event.js';
 export * from './scan-report.js';
 export * from './severity.js';

@@ -4,6 +4,7 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { followPodmanEventsFile, PODMAN_EVENTS_FILE, podmanEventsFileUsable } from '@palisade/core';
 import type { Endpoint } from '../model/types.js';
 import { type Discovery, type DiscoveryOptions, discoverEndpoints, endpointKey, presentEngines } from './discover.js';
 import { DEFAULT_DOCKER_SOCKET } from './docker.js';
@@ -125,8 +126,16 @@ export function watchEndpoints(opts: EndpointWatchOptions): EndpointWatch {
   if (opts.events !== false) {
     const engines = opts.engines ?? presentEngines(opts);
     const streams: [string, string[]][] = [];
-    if (engines.includes('podman'))
+    // podman's events log file when it has one (no 33 MB `podman events` child), else its CLI.
+    if (engines.includes('podman') && podmanEventsFileUsable()) {
+      unfollow.push(
+        followPodmanEventsFile(PODMAN_EVENTS_FILE, (e) => {
+          if (CHURN.has(e.status)) soon();
+        }),
+      );
+    } else if (engines.includes('podman')) {
       streams.push(['podman', ['events', '--format', 'json', '--filter', 'type=container']]);
+    }
     if (engines.includes('containerd'))
       streams.push(['ctr', [...(opts.containerdSocket ? ['--address', opts.containerdSocket] : []), 'events']]);
     for (const [cmd, args] of streams) {

@@ -4,8 +4,12 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import http from 'node:http';
 import { createInterface } from 'node:readline';
-import type { RuntimeContainerMount } from '@palisade/core';
-import { followPodmanEventsFile, PODMAN_EVENTS_FILE, podmanEventsFileUsable } from './podman-events-file.js';
+import {
+  followPodmanEventsFile,
+  PODMAN_EVENTS_FILE,
+  podmanEventsFileUsable,
+  type RuntimeContainerMount,
+} from '@palisade/core';
 
 export interface ContainerMetadata {
   id: string;

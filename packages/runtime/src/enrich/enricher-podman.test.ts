@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { podmanEventsFileUsable } from '@palisade/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultRulesFile } from '../default-rules.js';
 import { RuleEngine } from '../rule-engine.js';
@@ -17,7 +18,6 @@ import {
 import { CgroupIdIndex } from './cgroup-id-index.js';
 import { DockerApiEngine, PodmanCliEngine } from './container-engines.js';
 import { Enricher } from './enricher.js';
-import { podmanEventsFileUsable } from './podman-events-file.js';
 import { readProc } from './proc-reader.js';
 
 /** Host pids whose cgroup names the container. */

@@ -1,6 +1,6 @@
-// Follows podman's container events by reading its events log file, where podman writes them
-// when its events logger is "file" (the default without journald, and the case on most servers
-// and VMs that run podman as root). A long-running `podman events` child costs ~33 MB of resident
+// Follows podman's container events by reading its events log file, where podman writes them when
+// its events logger is "file" (the default without journald, and the case on most servers and VMs
+// that run podman as root). Shared by the runtime's enricher and the network's endpoint watch. A long-running `podman events` child costs ~33 MB of resident
 // memory for the agent's whole life; reading the file costs a few kilobytes.
 
 import { closeSync, existsSync, type FSWatcher, fstatSync, openSync, readSync, statSync, watch } from 'node:fs';
